@@ -90,14 +90,6 @@ struct FuseActivationIntoDense : OpRewritePattern<OpTy> {
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::verify() {
-  if (!isa<ElementsAttr, CodebookAttr>(getValue()))
-    return emitOpError("value must be a dense elements attribute or a "
-                       "#student.codebook, got ")
-           << getValue();
-  return success();
-}
-
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 //===----------------------------------------------------------------------===//

@@ -24,7 +24,9 @@ def Student_Activation : I32EnumAttr<"Activation",
   let genSpecializedAttr = 0;
 }
 def Student_ActivationAttr
-    : EnumAttr<Student_Dialect, Student_Activation, "activation">;
+    : EnumAttr<Student_Dialect, Student_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 def Student_Direction : I32EnumAttr<"Direction",
     "the direction a recurrence runs in", [
@@ -35,7 +37,9 @@ def Student_Direction : I32EnumAttr<"Direction",
   let genSpecializedAttr = 0;
 }
 def Student_DirectionAttr
-    : EnumAttr<Student_Dialect, Student_Direction, "direction">;
+    : EnumAttr<Student_Dialect, Student_Direction, "direction"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 //===----------------------------------------------------------------------===//
 // CodebookAttr

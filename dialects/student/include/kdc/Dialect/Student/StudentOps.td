@@ -36,6 +36,14 @@ def Student_TokenIds : Student_Tensor<[I32, I64], [1]>;
 // Weights
 //===----------------------------------------------------------------------===//
 
+def Student_WeightAttr : Attr<Or<[ElementsAttr.predicate,
+    CPred<"::llvm::isa<::kdc::student::CodebookAttr>($_self)">]>,
+    "a dense elements attribute or a #student.codebook"> {
+  let storageType = "::mlir::TypedAttr";
+  let returnType = "::mlir::TypedAttr";
+  let convertFromStorage = "$_self";
+}
+
 def Student_ConstantOp : Student_Op<"constant",
     [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
   let summary = "A weight tensor: dense elements or a k-means codebook";
@@ -52,11 +60,10 @@ def Student_ConstantOp : Student_Op<"constant",
         indices = dense<[0, 1]> : tensor<2xi8>> : tensor<1x2xf32>
     ```
   }];
-  let arguments = (ins TypedAttrInterface:$value);
+  let arguments = (ins Student_WeightAttr:$value);
   let results = (outs Student_FloatTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
