@@ -152,7 +152,8 @@ struct OneVsRestMetrics {
 };
 
 /// \p LogProbs is N x C row-major (e.g. from logSoftmax); \p Rows selects the
-/// examples to use, all when empty. Labels must already be checked.
+/// examples to use, all when empty. Labels must already be checked
+/// (checkLabels); a size mismatch or a row out of range throws kdc::Error.
 OneVsRestMetrics oneVsRestMetrics(const std::vector<double> &LogProbs,
                                   const std::vector<int> &Labels,
                                   size_t NumClasses,
