@@ -56,7 +56,11 @@ function(add_kdc_unittest name)
   target_compile_options(${name} PRIVATE -fexceptions)
   target_link_libraries(${name} PRIVATE ${ARG_LINK_LIBS} GTest::gtest GTest::gtest_main)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${KDC_BINARY_DIR}/unittests)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "KDC_SOURCE_DIR=${KDC_SOURCE_DIR};KDC_SHARED_DATA=${KDC_SHARED_DATA}")
+  # The configured folders are compiled in (KDC_SHARED_DATA in the
+  # environment still wins), so a test binary run by hand finds the data too.
+  target_compile_definitions(${name} PRIVATE
+    KDC_SOURCE_DIR_DEFAULT="${KDC_SOURCE_DIR}"
+    KDC_SHARED_DATA_DEFAULT="${KDC_SHARED_DATA}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
   set_property(GLOBAL APPEND PROPERTY KDC_UNITTESTS ${name})
 endfunction()

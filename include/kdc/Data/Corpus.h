@@ -28,8 +28,12 @@
 // Every failure a user can cause throws kdc::Error naming the file, the line
 // and what was expected. With ReadOptions::skipBadLines, a bad line or record
 // is skipped instead and counted in Corpus::skippedLines; failures that leave
-// no line to skip to (an unopenable file, an unterminated CSV quote, malformed
-// CLINC150 JSON, a missing column) still throw.
+// no line to skip to still throw: an unreadable or empty file, a bad CSV/TSV
+// header (missing column, invalid UTF-8), an unterminated CSV quote (the rest
+// of the file would be one field), and CLINC150 JSON that is malformed, not
+// UTF-8 or not shaped as CLINC150's object (a bad pair inside it is skipped).
+// Byte offsets in messages count from the start of the file, including any
+// byte order mark; columns count bytes from 1.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KDC_DATA_CORPUS_H
