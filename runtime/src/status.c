@@ -18,6 +18,8 @@ const char *kdc_status_string(int status) {
     return "a token id is outside the model's vocabulary";
   case KDC_ERR_BUFFER_TOO_SMALL:
     return "an output buffer is too small";
+  case KDC_ERR_BAD_MODEL:
+    return "the model blob is malformed or corrupt";
   default:
     return status >= 0 ? "ok" : "unknown kdc status";
   }

@@ -15,6 +15,13 @@
 
 namespace kdc::train {
 
+/// Where examples come from and how to read them.
+struct DataOptions {
+  std::string format = "auto";
+  std::string textColumn, labelColumn; // empty: the format's default
+  bool skipBadLines = false;
+};
+
 /// Options shared by every training command.
 struct CommonTrainOptions {
   std::string outDir;
@@ -22,10 +29,23 @@ struct CommonTrainOptions {
   int64_t batchSize = 32;
   double learningRate = 1e-3;
   double warmupEpochs = 2.0;
+  bool linearDecay = false;
   int patience = 3;
   uint64_t seed = 1;
   bool resume = false;
   int threads = 0; // 0: LibTorch's default
+  DataOptions data;
+};
+
+/// The CNN student's shape (the CNN-KD paper's defaults).
+struct CnnOptions {
+  int64_t embedDim = 300, filters = 500;
+  std::vector<int64_t> widths{2, 3, 4, 5, 6};
+  double dropout = 0.1;
+  int64_t maxTokens = 32;
+  int64_t vocabSize = 8000;
+  /// An existing sentencepiece model to reuse instead of training one.
+  std::string tokenizerModel;
 };
 
 /// kdc train-teacher: a Transformer encoder classifier on labelled data.
@@ -36,10 +56,56 @@ struct TeacherTrainOptions {
   double dropout = 0.1;
   int64_t maxTokens = 64;
   int64_t vocabSize = 8000;
-  /// An existing sentencepiece model to reuse instead of training one.
   std::string tokenizerModel;
 };
 void trainTeacher(const TeacherTrainOptions &options, std::ostream &log);
+
+/// kdc train-supervised: the student trained with cross-entropy on labelled
+/// data only (the paper's Ssup baseline).
+struct SupervisedTrainOptions {
+  CommonTrainOptions common;
+  std::vector<std::string> trainFiles, devFiles;
+  std::string student = "cnn";
+  CnnOptions cnn;
+};
+void trainSupervised(const SupervisedTrainOptions &options, std::ostream &log);
+
+/// kdc label: teacher logits for a corpus, into a logits store.
+struct LabelOptions {
+  std::string teacher; // a model folder
+  std::vector<std::string> dataFiles;
+  std::string out;
+  std::string shard = "0/1";
+  int64_t batchSize = 128;
+  int threads = 0;
+  DataOptions data;
+};
+void label(const LabelOptions &options, std::ostream &log);
+
+/// kdc distill: the student trained on teacher logits.
+struct DistillOptions {
+  CommonTrainOptions common;
+  std::string logits; // a logits store
+  std::vector<std::string> devFiles;
+  std::string student = "cnn";
+  std::string loss = "mse";
+  double temperature = 1.0;
+  double alpha = 0.5; // mix = alpha * kl + (1 - alpha) * ce
+  double fraction = 1.0;
+  CnnOptions cnn;
+};
+void distill(const DistillOptions &options, std::ostream &log);
+
+/// kdc eval: metrics of a model, and with a teacher the gaps and KL.
+struct EvalOptions {
+  std::string model;
+  std::vector<std::string> testFiles;
+  std::string teacher;
+  std::string json;
+  int threads = 0;
+  DataOptions data;
+};
+void evaluate(const EvalOptions &options, std::ostream &out, std::ostream &log);
 
 } // namespace kdc::train
 

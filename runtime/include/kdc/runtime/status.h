@@ -16,7 +16,8 @@ typedef enum kdc_status {
   KDC_ERR_TOO_MANY_TOKENS = -4, /* more tokens than the model's maximum */
   KDC_ERR_INVALID_UTF8 = -5,    /* text input is not valid UTF-8 */
   KDC_ERR_TOKEN_RANGE = -6,     /* a token id outside the vocabulary */
-  KDC_ERR_BUFFER_TOO_SMALL = -7 /* an output buffer is too small */
+  KDC_ERR_BUFFER_TOO_SMALL = -7, /* an output buffer is too small */
+  KDC_ERR_BAD_MODEL = -8         /* a model blob is malformed or corrupt */
 } kdc_status_t;
 
 /* A short English description of a status code; never NULL. */

@@ -1,0 +1,133 @@
+//===- Dataset.cpp - encoded corpora and batches --------------------------===//
+
+#include "Dataset.h"
+
+#include "kdc/Data/LogitsStore.h"
+#include "kdc/Support/Error.h"
+#include "kdc/runtime/status.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <ostream>
+
+using namespace kdc;
+using namespace kdc::train;
+
+Encoded kdc::train::encodeTexts(const tokenizer::BpeTokenizer &tok,
+                                const std::vector<std::string_view> &texts,
+                                int64_t maxTokens,
+                                const std::function<std::string(size_t)> &where) {
+  Encoded out;
+  out.ids.reserve(texts.size());
+  std::vector<int32_t> ids;
+  std::vector<uint8_t> scratch;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    int status = tok.encode(texts[i], ids, scratch);
+    if (status < 0)
+      throw Error(where(i) + ": cannot tokenize the utterance: " +
+                  kdc_status_string(status));
+    if (ids.empty())
+      throw Error(where(i) + ": the utterance has no tokens");
+    if (int64_t(ids.size()) > maxTokens) {
+      ids.resize(size_t(maxTokens));
+      ++out.truncated;
+    }
+    out.ids.push_back(ids);
+  }
+  out.labels.assign(texts.size(), -1);
+  out.locales.assign(texts.size(), "");
+  return out;
+}
+
+Encoded kdc::train::encodeCorpus(const tokenizer::BpeTokenizer &tok,
+                                 const Corpus &corpus, const LabelIndex *labels,
+                                 int64_t maxTokens, bool unknownAsMissing) {
+  std::vector<std::string_view> texts;
+  texts.reserve(corpus.size());
+  for (const Example &e : corpus.examples)
+    texts.push_back(e.text);
+  Encoded out = encodeTexts(tok, texts, maxTokens, [&](size_t i) {
+    return corpus.where(corpus.examples[i]);
+  });
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    const Example &e = corpus.examples[i];
+    out.locales[i] = e.locale;
+    if (!labels || e.label.empty())
+      continue;
+    if (std::optional<size_t> id = labels->find(e.label))
+      out.labels[i] = int64_t(*id);
+    else if (!unknownAsMissing)
+      throw Error(corpus.where(e) + ": label '" + e.label +
+                  "' is not one of the model's " +
+                  std::to_string(labels->size()) + " classes");
+  }
+  return out;
+}
+
+Batch kdc::train::makeBatch(const Encoded &data, const std::vector<size_t> &rows,
+                            int64_t minLength, const LogitsReader *teacher,
+                            const std::vector<size_t> *teacherRows) {
+  int64_t len = minLength;
+  for (size_t r : rows)
+    len = std::max<int64_t>(len, int64_t(data.ids[r].size()));
+  int64_t b = int64_t(rows.size());
+  torch::Tensor ids = torch::zeros({b, len}, torch::kInt64);
+  torch::Tensor lengths = torch::empty({b}, torch::kInt64);
+  torch::Tensor labels = torch::empty({b}, torch::kInt64);
+  auto idsA = ids.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < b; ++i) {
+    const std::vector<int32_t> &row = data.ids[rows[size_t(i)]];
+    for (size_t t = 0; t < row.size(); ++t)
+      idsA[i][int64_t(t)] = row[t];
+    lengths[i] = int64_t(row.size());
+    labels[i] = data.labels[rows[size_t(i)]];
+  }
+  Batch batch{ids, lengths, labels, {}};
+  if (teacher) {
+    int64_t c = int64_t(teacher->numClasses());
+    batch.teacher = torch::empty({b, c}, torch::kFloat32);
+    float *out = batch.teacher.data_ptr<float>();
+    for (int64_t i = 0; i < b; ++i) {
+      size_t r = rows[size_t(i)];
+      teacher->logits(teacherRows ? (*teacherRows)[r] : r, out + i * c);
+    }
+  }
+  return batch;
+}
+
+torch::Tensor kdc::train::predict(
+    const std::function<torch::Tensor(const Batch &)> &forward,
+    const Encoded &data, int64_t minLength, int64_t batchSize) {
+  torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> parts;
+  for (size_t lo = 0; lo < data.size(); lo += size_t(batchSize)) {
+    std::vector<size_t> rows;
+    for (size_t r = lo; r < std::min(data.size(), lo + size_t(batchSize)); ++r)
+      rows.push_back(r);
+    parts.push_back(forward(makeBatch(data, rows, minLength)));
+  }
+  return torch::cat(parts, 0);
+}
+
+Corpus kdc::train::readRole(const std::vector<std::string> &files,
+                            const ReadOptions &opts, const std::string &role,
+                            std::ostream &log) {
+  Corpus corpus = readCorpora(files, opts);
+  std::vector<std::string> parts = corpus.partitions();
+  if (!role.empty() &&
+      std::find(parts.begin(), parts.end(), role) != parts.end()) {
+    size_t before = corpus.size();
+    std::vector<Example> kept;
+    for (Example &e : corpus.examples)
+      if (e.partition.empty() || e.partition == role)
+        kept.push_back(std::move(e));
+    corpus.examples = std::move(kept);
+    log << "using the " << corpus.size() << " '" << role << "' utterances of "
+        << before << " in the " << role << " data\n";
+  }
+  if (corpus.empty())
+    throw Error("no utterances to use as " + (role.empty() ? "data" : role) +
+                " data");
+  return corpus;
+}

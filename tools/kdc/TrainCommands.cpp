@@ -1,0 +1,192 @@
+//===- TrainCommands.cpp - train-teacher, label, distill, ... -------------===//
+//
+// Argument parsing only: kdc/Train/Pipeline.h does the work, and keeps
+// LibTorch's headers out of this file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+
+#include "kdc/Train/Pipeline.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+using namespace kdc;
+using namespace kdc::train;
+
+namespace {
+
+void addDataOptions(CLI::App *cmd, DataOptions &d) {
+  cmd->add_option("--format", d.format,
+                  "Corpus format: auto, massive, csv, tsv, schuster, clinc150, text")
+      ->capture_default_str();
+  cmd->add_option("--text-col", d.textColumn, "Text column/field name");
+  cmd->add_option("--label-col", d.labelColumn, "Label column/field name");
+  cmd->add_flag("--skip-bad-lines", d.skipBadLines,
+                "Skip (and count) malformed lines instead of stopping");
+}
+
+void addCommonOptions(CLI::App *cmd, CommonTrainOptions &c) {
+  cmd->add_option("--out", c.outDir, "Output model folder")->required();
+  cmd->add_option("--epochs", c.epochs, "Maximum epochs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", c.batchSize, "Utterances per batch")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", c.learningRate, "Peak learning rate")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup-epochs", c.warmupEpochs,
+                  "Linear learning-rate warm-up")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--patience", c.patience,
+                  "Stop after this many epochs without dev improvement")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", c.seed, "Random seed (runs are reproducible)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", c.resume,
+                "Continue the run whose checkpoint is in --out");
+  cmd->add_option("--threads", c.threads, "Intra-op threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  addDataOptions(cmd, c.data);
+}
+
+void addCnnOptions(CLI::App *cmd, CnnOptions &o) {
+  cmd->add_option("--embed-dim", o.embedDim, "Embedding size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--filters", o.filters, "Filters per kernel width")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--widths", o.widths, "Kernel widths")
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd->add_option("--dropout", o.dropout, "Dropout on embeddings and filters")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--max-tokens", o.maxTokens, "Tokens kept per utterance")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--vocab-size", o.vocabSize, "BPE vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(64, 1 << 20));
+  cmd->add_option("--tokenizer", o.tokenizerModel,
+                  "Reuse this sentencepiece model instead of training one")
+      ->check(CLI::ExistingFile);
+}
+
+} // namespace
+
+void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) {
+  // Options live as long as main's App; shared_ptr keeps them alive in the
+  // callbacks.
+  auto teacher = std::make_shared<TeacherTrainOptions>();
+  teacher->common.epochs = 30;
+  teacher->common.learningRate = 5e-4;
+  teacher->common.warmupEpochs = 1;
+  teacher->common.linearDecay = true;
+  teacher->common.patience = 5;
+  CLI::App *tt = app.add_subcommand(
+      "train-teacher", "Train a Transformer teacher on labelled utterances");
+  tt->add_option("--train", teacher->trainFiles, "Labelled training files")
+      ->required()
+      ->check(CLI::ExistingFile);
+  tt->add_option("--dev", teacher->devFiles, "Labelled dev files")
+      ->check(CLI::ExistingFile);
+  addCommonOptions(tt, teacher->common);
+  tt->add_option("--layers", teacher->layers)->capture_default_str()->check(CLI::PositiveNumber);
+  tt->add_option("--hidden", teacher->hidden)->capture_default_str()->check(CLI::PositiveNumber);
+  tt->add_option("--heads", teacher->heads)->capture_default_str()->check(CLI::PositiveNumber);
+  tt->add_option("--ffn", teacher->ffn)->capture_default_str()->check(CLI::PositiveNumber);
+  tt->add_option("--dropout", teacher->dropout)->capture_default_str()->check(CLI::Range(0.0, 0.99));
+  tt->add_option("--max-tokens", teacher->maxTokens)->capture_default_str()->check(CLI::PositiveNumber);
+  tt->add_option("--vocab-size", teacher->vocabSize)->capture_default_str()->check(CLI::Range(64, 1 << 20));
+  tt->add_option("--tokenizer", teacher->tokenizerModel,
+                 "Reuse this sentencepiece model instead of training one")
+      ->check(CLI::ExistingFile);
+  tt->callback([&actions, teacher] {
+    actions.push_back([teacher] { trainTeacher(*teacher, std::cerr); });
+  });
+
+  auto sup = std::make_shared<SupervisedTrainOptions>();
+  CLI::App *ts = app.add_subcommand(
+      "train-supervised",
+      "Train a student on labelled data only (the supervised twin, Ssup)");
+  ts->add_option("--train", sup->trainFiles)->required()->check(CLI::ExistingFile);
+  ts->add_option("--dev", sup->devFiles)->check(CLI::ExistingFile);
+  ts->add_option("--student", sup->student, "Student kind")->capture_default_str();
+  addCommonOptions(ts, sup->common);
+  addCnnOptions(ts, sup->cnn);
+  ts->callback([&actions, sup] {
+    actions.push_back([sup] { trainSupervised(*sup, std::cerr); });
+  });
+
+  auto lab = std::make_shared<LabelOptions>();
+  CLI::App *lc = app.add_subcommand(
+      "label", "Write a teacher's logits for a corpus into a logits store");
+  lc->add_option("--teacher", lab->teacher, "Teacher model folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  lc->add_option("--data", lab->dataFiles, "Utterance files (labels optional)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  lc->add_option("--out", lab->out, "Logits store (.kdl); resumed if it exists")
+      ->required();
+  lc->add_option("--shard", lab->shard, "Label only shard I of N (I/N, I from 0)")
+      ->capture_default_str();
+  lc->add_option("--batch-size", lab->batchSize)->capture_default_str()->check(CLI::PositiveNumber);
+  lc->add_option("--threads", lab->threads)->check(CLI::NonNegativeNumber);
+  addDataOptions(lc, lab->data);
+  lc->callback([&actions, lab] {
+    actions.push_back([lab] { label(*lab, std::cerr); });
+  });
+
+  auto dis = std::make_shared<DistillOptions>();
+  CLI::App *dc = app.add_subcommand(
+      "distill", "Train a student on teacher logits (knowledge distillation)");
+  dc->add_option("--logits", dis->logits, "Logits store from 'kdc label'")
+      ->required()
+      ->check(CLI::ExistingFile);
+  dc->add_option("--dev", dis->devFiles, "Labelled dev files")->check(CLI::ExistingFile);
+  dc->add_option("--student", dis->student, "Student kind")->capture_default_str();
+  dc->add_option("--loss", dis->loss, "mse | kl | ce | mix")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mse", "kl", "ce", "mix"}));
+  dc->add_option("--temperature", dis->temperature)->capture_default_str()->check(CLI::PositiveNumber);
+  dc->add_option("--alpha", dis->alpha, "Weight of KL in --loss mix")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  dc->add_option("--fraction", dis->fraction,
+                 "Train on this fraction of the store, stratified by locale")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  addCommonOptions(dc, dis->common);
+  addCnnOptions(dc, dis->cnn);
+  dc->callback([&actions, dis] {
+    actions.push_back([dis] { distill(*dis, std::cerr); });
+  });
+
+  auto ev = std::make_shared<EvalOptions>();
+  CLI::App *ec = app.add_subcommand(
+      "eval", "Accuracy, macro-F1, PR-AUC, PR-BEP (and KL to a teacher)");
+  ec->add_option("--model", ev->model, "Model folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  ec->add_option("--test", ev->testFiles, "Labelled test files")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ec->add_option("--teacher", ev->teacher, "Teacher folder: adds gaps and KL")
+      ->check(CLI::ExistingDirectory);
+  ec->add_option("--json", ev->json, "Also write the metrics as JSON");
+  ec->add_option("--threads", ev->threads)->check(CLI::NonNegativeNumber);
+  addDataOptions(ec, ev->data);
+  ec->callback([&actions, ev] {
+    actions.push_back([ev] { evaluate(*ev, std::cout, std::cerr); });
+  });
+}
