@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Reproduces the CNN-KD experiment of issue 3 on the bundled data:
+#   MASSIVE en-US: teacher on train; CNN student distilled on an unlabelled
+#   pool that excludes every test utterance (MASSIVE train+dev text, the
+#   Schuster et al. English sets, CLINC150); the supervised twin Ssup on
+#   train; metrics and KL on test; the gap curve over pool fractions.
+#   en/es/th (Schuster et al.): the same per locale.
+#
+#   bench/cnn-kd/run.sh [massive|multilingual|all] [WORKDIR]
+#
+# Every step is resumable: run it again after a kill and it continues where
+# it stopped (training from the last epoch checkpoint, labelling from the
+# last complete record). Results: WORKDIR/*.json and WORKDIR/results.md.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+kdc="${KDC:-$here/build/bin/kdc}"
+data="${KDC_SHARED_DATA:-$here/../shared/data}"
+what="${1:-all}"
+work="${2:-$here/build/bench/cnn-kd}"
+fractions="${FRACTIONS:-0.01 0.05 0.1 0.2 0.5 1.0}"
+mkdir -p "$work"
+log="$work/run.log"
+
+massive="$data/massive/en-US.jsonl"
+sch="$data/schuster2019-multilingual-tod"
+clinc="$data/clinc150/data_full.json"
+for f in "$massive" "$sch/es/train-es.tsv" "$clinc"; do
+  [ -f "$f" ] || { echo "run.sh: missing $f; set KDC_SHARED_DATA to the folder holding massive/, clinc150/ and schuster2019-multilingual-tod/" >&2; exit 1; }
+done
+
+step() { # step NAME DONE-FILE COMMAND...: runs COMMAND unless DONE-FILE exists
+  local name="$1" done="$2"; shift 2
+  if [ -e "$done" ]; then echo "== $name: done"; return; fi
+  echo "== $name" | tee -a "$log"
+  local start=$(date +%s)
+  "$@" 2>&1 | tee -a "$log"
+  echo "== $name: $(( $(date +%s) - start )) s" | tee -a "$log"
+}
+finished() { grep -q '"fingerprint": "[0-9a-f]' "$1/config.json" 2>/dev/null; }
+train_step() { # like step, for training commands that resume
+  local name="$1" dir="$2"; shift 2
+  if finished "$dir"; then echo "== $name: done"; return; fi
+  local resume=(); [ -e "$dir/checkpoint.pt" ] && resume=(--resume)
+  step "$name" /nonexistent "$@" --out "$dir" "${resume[@]}"
+}
+
+# MASSIVE's train+dev text, unlabelled (its test partition never enters a
+# distillation pool).
+make_pool_text() {
+  mkdir -p "$work/massive"
+  [ -e "$work/massive/pool.txt" ] && return
+  python3 - "$massive" "$work/massive/pool.txt" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
+    for line in f:
+        r = json.loads(line)
+        if r["partition"] != "test":
+            out.write(r["utt"].replace("\n", " ") + "\n")
+PY
+}
+
+run_massive() {
+  local w="$work/massive"; mkdir -p "$w"
+  train_step "massive: train-teacher" "$w/teacher" \
+    "$kdc" train-teacher --train "$massive" --dev "$massive"
+  make_pool_text
+  step "massive: label" "$w/pool.done" bash -c "
+    '$kdc' label --teacher '$w/teacher' --data '$w/pool.txt' '$sch/en/eval-en.tsv' '$sch/en/test-en.tsv' '$clinc' --out '$w/pool.kdl' && touch '$w/pool.done'"
+  for frac in $fractions; do
+    train_step "massive: distill fraction $frac" "$w/student-$frac" \
+      "$kdc" distill --logits "$w/pool.kdl" --dev "$massive" --fraction "$frac"
+    step "massive: eval student $frac" "$w/eval-student-$frac.json" \
+      "$kdc" eval --model "$w/student-$frac" --teacher "$w/teacher" --test "$massive" --json "$w/eval-student-$frac.json"
+  done
+  train_step "massive: train-supervised (Ssup)" "$w/ssup" \
+    "$kdc" train-supervised --train "$massive" --dev "$massive"
+  step "massive: eval Ssup" "$w/eval-ssup.json" \
+    "$kdc" eval --model "$w/ssup" --teacher "$w/teacher" --test "$massive" --json "$w/eval-ssup.json"
+}
+
+run_multilingual() {
+  local w="$work/multilingual"; mkdir -p "$w"
+  make_pool_text
+  # English has no train file in the bundled copy: its eval file trains.
+  local train=("$sch/en/eval-en.tsv" "$sch/es/train-es.tsv" "$sch/th/train-th.tsv")
+  local dev=("$sch/es/eval-es.tsv" "$sch/th/eval-th.tsv")
+  local test=("$sch/en/test-en.tsv" "$sch/es/test-es.tsv" "$sch/th/test-th.tsv")
+  train_step "multilingual: train-teacher" "$w/teacher" \
+    "$kdc" train-teacher --train "${train[@]}" --dev "${dev[@]}"
+  # Pool: the labelled training text plus, unlabelled, MASSIVE's English
+  # train+dev text.
+  step "multilingual: label" "$w/pool.done" bash -c "
+    '$kdc' label --teacher '$w/teacher' --data ${train[*]} '$work/massive/pool.txt' --out '$w/pool.kdl' && touch '$w/pool.done'"
+  train_step "multilingual: distill" "$w/student" \
+    "$kdc" distill --logits "$w/pool.kdl" --dev "${dev[@]}"
+  step "multilingual: eval student" "$w/eval-student.json" \
+    "$kdc" eval --model "$w/student" --teacher "$w/teacher" --test "${test[@]}" --json "$w/eval-student.json"
+  train_step "multilingual: train-supervised (Ssup)" "$w/ssup" \
+    "$kdc" train-supervised --train "${train[@]}" --dev "${dev[@]}"
+  step "multilingual: eval Ssup" "$w/eval-ssup.json" \
+    "$kdc" eval --model "$w/ssup" --teacher "$w/teacher" --test "${test[@]}" --json "$w/eval-ssup.json"
+}
+
+case "$what" in
+  massive) run_massive ;;
+  multilingual) make_pool_text; run_multilingual ;;
+  all) run_massive; run_multilingual ;;
+  *) echo "usage: run.sh [massive|multilingual|all] [WORKDIR]" >&2; exit 2 ;;
+esac
+python3 "$here/bench/cnn-kd/report.py" "$work" > "$work/results.md" && cat "$work/results.md"
