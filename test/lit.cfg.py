@@ -17,4 +17,6 @@ llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
     ["kdc-opt", "kdc"], [config.kdc_tools_dir, config.llvm_tools_dir])
 config.substitutions.append(("%shared_data", config.kdc_shared_data))
+if config.kdc_training.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("training")
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
