@@ -326,6 +326,9 @@ private:
   const char **cursor;
 };
 
+struct Line;
+class LineCursor;
+
 class FileReader {
 public:
   FileReader(const std::string &path, size_t source, const ReadOptions &options,
@@ -345,6 +348,9 @@ private:
   void readText();
   void finish(CorpusFormat format);
 
+  /// The next line that holds a record: blank lines are counted and skipped,
+  /// lines with invalid UTF-8 reported (and skipped under skipBadLines).
+  bool nextRecordLine(LineCursor &lines, Line &line);
   /// Reports a bad line: throws, or under skipBadLines counts it.
   void bad(size_t line, const std::string &message);
   /// Checks data[begin, end), which starts on `line`; reports a bad line and
@@ -498,13 +504,7 @@ void FileReader::readMassive() {
 
   LineCursor lines(data);
   Line line;
-  while (lines.next(line)) {
-    if (isBlank(line.text)) {
-      ++corpus.blankLines;
-      continue;
-    }
-    if (!checkUtf8(line.begin, line.begin + line.text.size(), line.number))
-      continue;
+  while (nextRecordLine(lines, line)) {
     json record;
     try {
       record = json::parse(line.text.begin(), line.text.end());
@@ -798,13 +798,7 @@ void FileReader::readSchuster() {
   std::string partition = partitionFromFileName(path);
   LineCursor lines(data);
   Line line;
-  while (lines.next(line)) {
-    if (isBlank(line.text)) {
-      ++corpus.blankLines;
-      continue;
-    }
-    if (!checkUtf8(line.begin, line.begin + line.text.size(), line.number))
-      continue;
+  while (nextRecordLine(lines, line)) {
     std::vector<std::string_view> fields = split(line.text, '\t');
     if (fields.size() != 5) {
       bad(line.number, "expected 5 tab-separated columns (label, slots, "
@@ -1054,16 +1048,22 @@ void FileReader::readClinc150() {
     throw errorAt(path, handler.errorLine, handler.error);
 }
 
-void FileReader::readText() {
-  LineCursor lines(data);
-  Line line;
+bool FileReader::nextRecordLine(LineCursor &lines, Line &line) {
   while (lines.next(line)) {
     if (isBlank(line.text)) {
       ++corpus.blankLines;
       continue;
     }
-    if (!checkUtf8(line.begin, line.begin + line.text.size(), line.number))
-      continue;
+    if (checkUtf8(line.begin, line.begin + line.text.size(), line.number))
+      return true;
+  }
+  return false;
+}
+
+void FileReader::readText() {
+  LineCursor lines(data);
+  Line line;
+  while (nextRecordLine(lines, line)) {
     add(line.number, line.text, nullptr, "", "", "the line", "");
   }
 }
