@@ -1,11 +1,54 @@
 #!/usr/bin/env bash
-# The main job. Today: the compiler front half on an example student (parse,
-# verify, canonicalize, bit-pack the codebook weights). It grows into the
-# whole pipeline (train teacher -> label -> distil -> export -> compile ->
-# build -> classify) as those steps land.
+# The main job on the bundled data, at demo size (a few minutes on 2 cores):
+# train a small Transformer teacher on MASSIVE en-US, label MASSIVE's
+# train+dev text with its logits, distil a CNN student, and compare both on
+# the test split. Then the compiler front half on an example student.
+#
+#   scripts/demo.sh [MASSIVE.jsonl]
+#
+# The full-size experiment (the paper's CNN, every fraction, Ssup, en/es/th)
+# is bench/cnn-kd/run.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="${KDC_BUILD_DIR:-$here/build}/bin"
+build="${KDC_BUILD_DIR:-$here/build}"
+bin="$build/bin"
+data="${KDC_SHARED_DATA:-$here/../shared/data}"
+massive="${1:-$data/massive/en-US.jsonl}"
+work="$build/demo"
+
+if [ ! -f "$massive" ]; then
+  cat >&2 <<MSG
+demo: cannot find the MASSIVE en-US corpus at '$massive'.
+Point the demo at it: scripts/demo.sh /path/to/massive/en-US.jsonl
+(or set KDC_SHARED_DATA to the folder holding massive/en-US.jsonl).
+MASSIVE 1.0 is CC BY 4.0; the en-US file has 16,521 utterances in JSON lines
+with the fields utt, intent and partition.
+MSG
+  exit 1
+fi
+mkdir -p "$work"
+start=$(date +%s)
+done_model() { grep -q '"fingerprint": "[0-9a-f]' "$1/config.json" 2>/dev/null; }
+
+echo "== 1/4 train a small teacher (2 layers x 128, 4 epochs)"
+done_model "$work/teacher" || "$bin/kdc" train-teacher --train "$massive" --dev "$massive" \
+  --out "$work/teacher" --epochs 4 --layers 2 --hidden 128 --heads 4 --ffn 256 \
+  $( [ -e "$work/teacher/checkpoint.pt" ] && echo --resume )
+
+echo "== 2/4 label MASSIVE train+dev text with the teacher's logits"
+[ -e "$work/pool.done" ] || { "$bin/kdc" label --teacher "$work/teacher" --data "$massive" \
+  --partition train dev --out "$work/pool.kdl" && touch "$work/pool.done"; }
+
+echo "== 3/4 distil a CNN student (widths 2-6, 128 filters, 6 epochs)"
+done_model "$work/student" || "$bin/kdc" distill --logits "$work/pool.kdl" --dev "$massive" \
+  --out "$work/student" --epochs 6 --embed-dim 128 --filters 128 \
+  $( [ -e "$work/student/checkpoint.pt" ] && echo --resume )
+
+echo "== 4/4 student vs teacher on MASSIVE test"
+"$bin/kdc" eval --model "$work/student" --teacher "$work/teacher" --test "$massive" \
+  --json "$work/eval.json"
+echo "pipeline: $(( $(date +%s) - start )) s; models and reports in $work"
+
 example="$here/examples/mlir/cnn-student.mlir"
-echo "== kdc-opt $example --canonicalize --student-pack-bits"
+echo "== the compiler front half: kdc-opt $example --canonicalize --student-pack-bits"
 "$bin/kdc-opt" "$example" --canonicalize --student-pack-bits

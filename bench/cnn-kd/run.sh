@@ -10,13 +10,15 @@
 #
 # Every step is resumable: run it again after a kill and it continues where
 # it stopped (training from the last epoch checkpoint, labelling from the
-# last complete record). Results: WORKDIR/*.json and WORKDIR/results.md.
+# last complete record). Results: WORKDIR/*/eval-*.json and WORKDIR/results.md
+# (WORKDIR defaults to ~/.cache/kdc/bench/cnn-kd).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 kdc="${KDC:-$here/build/bin/kdc}"
 data="${KDC_SHARED_DATA:-$here/../shared/data}"
 what="${1:-all}"
-work="${2:-$here/build/bench/cnn-kd}"
+# Outside the checkout: a long run survives a fresh clone of the repository.
+work="${2:-${XDG_CACHE_HOME:-$HOME/.cache}/kdc/bench/cnn-kd}"
 fractions="${FRACTIONS:-0.01 0.05 0.1 0.2 0.5 1.0}"
 mkdir -p "$work"
 log="$work/run.log"

@@ -237,6 +237,19 @@ void kdc::train::label(const LabelOptions &o, std::ostream &log) {
   ShardSpec shard = parseShardSpec(o.shard);
   Classifier teacher = loadClassifier(o.teacher);
   Corpus corpus = readCorpora(o.dataFiles, readOptions(o.data, false));
+  if (!o.partitions.empty()) {
+    std::vector<Example> kept;
+    for (Example &e : corpus.examples)
+      if (std::find(o.partitions.begin(), o.partitions.end(), e.partition) !=
+          o.partitions.end())
+        kept.push_back(std::move(e));
+    if (kept.empty())
+      throw Error("no utterance of the data is in partition(s) given by "
+                  "--partition");
+    log << "labelling the " << kept.size() << " of " << corpus.size()
+        << " utterances in the chosen partitions\n";
+    corpus.examples = std::move(kept);
+  }
   LabelIndex labels(teacher.config.labels);
   Encoded data = encodeCorpus(*teacher.tokenizer, corpus, &labels,
                               teacher.maxTokens, /*unknownAsMissing=*/true);

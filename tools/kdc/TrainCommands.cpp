@@ -7,6 +7,7 @@
 
 #include "Commands.h"
 
+#include "kdc/Export/OnnxExport.h"
 #include "kdc/Train/Pipeline.h"
 
 #include <CLI/CLI.hpp>
@@ -140,6 +141,8 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
       ->required();
   lc->add_option("--shard", lab->shard, "Label only shard I of N (I/N, I from 0)")
       ->capture_default_str();
+  lc->add_option("--partition", lab->partitions,
+                 "Label only these partitions (e.g. --partition train dev)");
   lc->add_option("--batch-size", lab->batchSize)->capture_default_str()->check(CLI::PositiveNumber);
   lc->add_option("--threads", lab->threads)->check(CLI::NonNegativeNumber);
   addDataOptions(lc, lab->data);
@@ -188,5 +191,20 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
   addDataOptions(ec, ev->data);
   ec->callback([&actions, ev] {
     actions.push_back([ev] { evaluate(*ev, std::cout, std::cerr); });
+  });
+
+  struct ExportArgs {
+    std::string model, out;
+  };
+  auto ex = std::make_shared<ExportArgs>();
+  CLI::App *xc = app.add_subcommand(
+      "export", "Write a trained student as an ONNX file (docs/onnx.md)");
+  xc->add_option("--model", ex->model, "Student model folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  xc->add_option("--out", ex->out, "ONNX file to write")->required();
+  xc->callback([&actions, ex] {
+    actions.push_back(
+        [ex] { exporter::exportOnnx(ex->model, ex->out, std::cerr); });
   });
 }

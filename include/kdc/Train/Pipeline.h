@@ -76,6 +76,8 @@ struct LabelOptions {
   std::vector<std::string> dataFiles;
   std::string out;
   std::string shard = "0/1";
+  /// Keep only examples of these partitions (e.g. train, dev); empty: all.
+  std::vector<std::string> partitions;
   int64_t batchSize = 128;
   int threads = 0;
   DataOptions data;
