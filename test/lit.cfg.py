@@ -15,7 +15,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "I
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
-    ["kdc-opt", "kdc"], [config.kdc_tools_dir, config.llvm_tools_dir])
+    ["kdc-opt", "kdc-onnx-gen", "kdc"], [config.kdc_tools_dir, config.llvm_tools_dir])
 config.substitutions.append(("%shared_data", config.kdc_shared_data))
 if config.kdc_training.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("training")

@@ -14,6 +14,7 @@ namespace kdc::driver {
 /// when one of them was chosen.
 using Action = std::function<void()>;
 void addTrainCommands(CLI::App &app, std::vector<Action> &actions);
+void addCompileCommands(CLI::App &app, std::vector<Action> &actions);
 } // namespace kdc::driver
 
 #endif // KDC_TOOLS_KDC_COMMANDS_H

@@ -30,6 +30,9 @@ int main(int argc, char **argv) {
 #ifdef KDC_WITH_TRAINING
   driver::addTrainCommands(app, actions);
 #endif
+#ifdef KDC_WITH_COMPILER
+  driver::addCompileCommands(app, actions);
+#endif
 
   std::vector<std::string> mergeInputs;
   std::string mergeOut;
