@@ -15,8 +15,35 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "I
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
-    ["kdc-opt", "kdc-onnx-gen", "kdc"], [config.kdc_tools_dir, config.llvm_tools_dir])
+    ["kdc-opt", "kdc-onnx-gen", "kdc-torchscript-gen", "kdc"], [config.kdc_tools_dir, config.llvm_tools_dir])
 config.substitutions.append(("%shared_data", config.kdc_shared_data))
 if config.kdc_training.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("training")
+# Generated libraries (test/Target) are built with the host compiler against
+# the runtime's headers and static library; their numerical reference is
+# NumPy, which Debian's python3-torch pulls into /usr/bin/python3.
+config.substitutions.append(("%runtime_include",
+                             os.path.join(config.kdc_src_root, "runtime", "include")))
+config.substitutions.append(("%kdcrt", os.path.join(config.kdc_obj_root, "lib", "libkdcrt.a")))
+llvm_config.add_tool_substitutions(["kdc-bpe-train"], [config.kdc_tools_dir])
+if os.path.exists("/proc/cpuinfo") and " avx2 " in open("/proc/cpuinfo").read() \
+        and " fma " in open("/proc/cpuinfo").read():
+    config.available_features.add("host-avx2")
+import subprocess as _subprocess
+if _subprocess.run(["/usr/bin/python3", "-c", "import numpy"],
+                   stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("python-numpy")
+# torch.onnx.export reference models (test/Import/pytorch): Debian's
+# python3-torch, installed for /usr/bin/python3. Importing torch takes a few
+# seconds, so it is probed once here.
+import subprocess
+
+config.substitutions.append(("%torch_python", "/usr/bin/python3"))
+try:
+    if subprocess.run(["/usr/bin/python3", "-c", "import torch"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("python-torch")
+except (OSError, subprocess.TimeoutExpired):
+    pass
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -3,6 +3,7 @@
 #include "Dataset.h"
 #include "Losses.h"
 #include "ModelDir.h"
+#include "TorchScriptTeacher.h"
 
 #include "kdc/Data/LogitsStore.h"
 #include "kdc/Eval/Report.h"
@@ -235,7 +236,7 @@ void kdc::train::trainSupervised(const SupervisedTrainOptions &o,
 void kdc::train::label(const LabelOptions &o, std::ostream &log) {
   setThreads(o.threads);
   ShardSpec shard = parseShardSpec(o.shard);
-  Classifier teacher = loadClassifier(o.teacher);
+  Classifier teacher = loadTeacher(o.teacher, o.torchScript);
   Corpus corpus = readCorpora(o.dataFiles, readOptions(o.data, false));
   if (!o.partitions.empty()) {
     std::vector<Example> kept;
@@ -430,7 +431,7 @@ void kdc::train::evaluate(const EvalOptions &o, std::ostream &out,
                             size_t(logits.size(1)));
   std::string markdown, json;
   if (!o.teacher.empty()) {
-    Classifier teacher = loadClassifier(o.teacher);
+    Classifier teacher = loadTeacher(o.teacher, o.teacherTorchScript);
     if (teacher.config.labels != model.config.labels)
       throw Error("teacher '" + o.teacher + "' has " +
                   std::to_string(teacher.numClasses()) +

@@ -131,9 +131,29 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
   auto lab = std::make_shared<LabelOptions>();
   CLI::App *lc = app.add_subcommand(
       "label", "Write a teacher's logits for a corpus into a logits store");
-  lc->add_option("--teacher", lab->teacher, "Teacher model folder")
+  lc->add_option("--teacher", lab->teacher,
+                 "Teacher model folder, or a TorchScript file FILE.pt")
       ->required()
-      ->check(CLI::ExistingDirectory);
+      ->check(CLI::ExistingPath);
+  lc->add_option("--tokenizer", lab->torchScript.tokenizer,
+                 "TorchScript teacher: its sentencepiece BPE model (default: "
+                 "tokenizer.model beside FILE.pt)")
+      ->check(CLI::ExistingFile);
+  lc->add_option("--labels", lab->torchScript.labels,
+                 "TorchScript teacher: its labels, one per line in logit "
+                 "order (default: labels.txt beside FILE.pt)")
+      ->check(CLI::ExistingFile);
+  lc->add_option("--max-tokens", lab->torchScript.maxTokens,
+                 "TorchScript teacher: tokens kept per utterance (default: "
+                 "128)")
+      ->check(CLI::PositiveNumber);
+  lc->footer(
+      "A TorchScript teacher (e.g. a fine-tuned XLM-R or mBERT) has\n"
+      "forward(ids, attention_mask): int64 [B, T] token ids and an int64\n"
+      "[B, T] mask (1 for tokens, 0 for padding) -> float [B, C] logits.\n"
+      "The ids are the tokenizer's pieces, without <s> or </s>. Its\n"
+      "sentencepiece model must be BPE (kdc's runtime encoder); unigram\n"
+      "models, such as XLM-R's and mBERT's own, are rejected.\n");
   lc->add_option("--data", lab->dataFiles, "Utterance files (labels optional)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -184,8 +204,18 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
   ec->add_option("--test", ev->testFiles, "Labelled test files")
       ->required()
       ->check(CLI::ExistingFile);
-  ec->add_option("--teacher", ev->teacher, "Teacher folder: adds gaps and KL")
-      ->check(CLI::ExistingDirectory);
+  ec->add_option("--teacher", ev->teacher,
+                 "Teacher folder or TorchScript FILE.pt: adds gaps and KL")
+      ->check(CLI::ExistingPath);
+  ec->add_option("--teacher-tokenizer", ev->teacherTorchScript.tokenizer,
+                 "TorchScript teacher: as 'kdc label --tokenizer'")
+      ->check(CLI::ExistingFile);
+  ec->add_option("--teacher-labels", ev->teacherTorchScript.labels,
+                 "TorchScript teacher: as 'kdc label --labels'")
+      ->check(CLI::ExistingFile);
+  ec->add_option("--teacher-max-tokens", ev->teacherTorchScript.maxTokens,
+                 "TorchScript teacher: as 'kdc label --max-tokens'")
+      ->check(CLI::PositiveNumber);
   ec->add_option("--json", ev->json, "Also write the metrics as JSON");
   ec->add_option("--threads", ev->threads)->check(CLI::NonNegativeNumber);
   addDataOptions(ec, ev->data);

@@ -70,9 +70,21 @@ struct SupervisedTrainOptions {
 };
 void trainSupervised(const SupervisedTrainOptions &options, std::ostream &log);
 
+/// What a TorchScript teacher (FILE.pt) needs besides its weights. Unset for
+/// a kdc model folder, which carries its own.
+struct TorchScriptOptions {
+  /// Its sentencepiece model; empty: tokenizer.model beside the file.
+  std::string tokenizer;
+  /// One label per line, in logit order; empty: labels.txt beside the file.
+  std::string labels;
+  /// Tokens kept per utterance; 0: 128.
+  int64_t maxTokens = 0;
+};
+
 /// kdc label: teacher logits for a corpus, into a logits store.
 struct LabelOptions {
-  std::string teacher; // a model folder
+  std::string teacher; // a model folder or a TorchScript file
+  TorchScriptOptions torchScript;
   std::vector<std::string> dataFiles;
   std::string out;
   std::string shard = "0/1";
@@ -102,7 +114,8 @@ void distill(const DistillOptions &options, std::ostream &log);
 struct EvalOptions {
   std::string model;
   std::vector<std::string> testFiles;
-  std::string teacher;
+  std::string teacher; // a model folder or a TorchScript file
+  TorchScriptOptions teacherTorchScript;
   std::string json;
   int threads = 0;
   DataOptions data;
