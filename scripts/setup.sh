@@ -30,6 +30,7 @@ packages=(
   libsentencepiece-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libzstd-dev
   # cross targets: aarch64 (run under qemu) and Cortex-M
   g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi
+  python3-torch  # tests: torch.onnx.export reference models (test/Import/pytorch)
 )
 
 sudo_cmd=()

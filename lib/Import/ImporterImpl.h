@@ -232,6 +232,12 @@ public:
   /// `student.constant`. `shape` (if given) is the shape it must have.
   mlir::FailureOr<mlir::Value> requireWeight(int i, llvm::StringRef role,
                                              int64_t rank);
+  /// The checks of requireWeight without materializing: for handlers that
+  /// rewrite the weight first (e.g. a Conv2d kernel into conv1d's layout).
+  mlir::FailureOr<const ConstTensor *>
+  requireWeightConst(int i, llvm::StringRef role, int64_t rank);
+  /// The name a weight read from input `i` carries (its initializer's).
+  llvm::StringRef weightName(int i) const;
 
   /// Attributes; a missing one yields the default, one of the wrong type is
   /// an error.

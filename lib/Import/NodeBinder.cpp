@@ -190,8 +190,8 @@ FailureOr<const OnnxValue *> NodeBinder::requireTensorInput(int i,
   return *v;
 }
 
-FailureOr<Value> NodeBinder::requireWeight(int i, StringRef role,
-                                           int64_t rank) {
+FailureOr<const ConstTensor *>
+NodeBinder::requireWeightConst(int i, StringRef role, int64_t rank) {
   FailureOr<const ConstTensor *> c = requireConstInput(i, role);
   if (failed(c))
     return failure();
@@ -205,9 +205,20 @@ FailureOr<Value> NodeBinder::requireWeight(int i, StringRef role,
                 << ", but has shape " << shapeString((*c)->shape);
     return failure();
   }
+  return *c;
+}
+
+StringRef NodeBinder::weightName(int i) const {
   const OnnxValue &v = input(i);
-  return state.materializeWeight(**c, v.name.empty() ? inputName(i) : v.name,
-                                 loc());
+  return v.name.empty() ? inputName(i) : StringRef(v.name);
+}
+
+FailureOr<Value> NodeBinder::requireWeight(int i, StringRef role,
+                                           int64_t rank) {
+  FailureOr<const ConstTensor *> c = requireWeightConst(i, role, rank);
+  if (failed(c))
+    return failure();
+  return state.materializeWeight(**c, weightName(i), loc());
 }
 
 const onnx::AttributeProto *NodeBinder::attr(StringRef name) const {

@@ -1310,29 +1310,54 @@ LogicalResult importSoftmax(NodeBinder &b) {
 // Convolution, pooling, dense layers
 //===----------------------------------------------------------------------===//
 
+/// Conv: a 1-D convolution over time of a [1, C, T] sequence, or a 2-D one
+/// that is the same thing. PyTorch ports of Kim (2014) write the latter:
+/// Conv2d(1, F, (K, D)) over the embeddings unsqueezed to [1, 1, T, D], a
+/// kernel that spans the whole embedding; [1, C, T, 1] with a (K, 1) kernel
+/// is the other form. Either way the kernel covers the second spatial axis
+/// completely, so the weight [F, C, kT, kS] is rewritten to conv1d's
+/// [F, C * kS, kT] (C or kS is 1) and the result is [1, F, T', 1].
 LogicalResult importConv(NodeBinder &b) {
   FailureOr<const OnnxValue *> in = b.requireTensorInput(0, "input");
   if (failed(in))
     return failure();
   const OnnxValue &x = **in;
-  if (x.shape.size() != 3)
-    return b.emitError() << "only 1-D convolution is supported (input [1, C, "
-                            "T]); the input has shape "
+  int64_t rank = x.shape.size();
+  if (rank != 3 && rank != 4)
+    return b.emitError() << "only 1-D convolution ([1, C, T]) and 2-D "
+                            "convolution over a whole embedding ([1, 1, T, D] "
+                            "with a (K, D) kernel) are supported; the input "
+                            "has shape "
                          << shapeString(x.shape);
-  if (ArrayRef<int64_t>(x.dims) != ArrayRef<int64_t>{2, 1})
-    return b.emitError() << "the input must be a time-major sequence seen as "
-                            "[1, C, T] (e.g. Transpose(perm = [0, 2, 1]) of "
-                            "an embedding)";
+  // The ONNX axes of time and of the second spatial axis (2-D only).
+  int64_t timeAxis = x.dims.empty() ? -1 : x.dims[0], otherAxis = -1;
+  if (rank == 3) {
+    if (ArrayRef<int64_t>(x.dims) != ArrayRef<int64_t>{2, 1})
+      return b.emitError() << "the input must be a time-major sequence seen "
+                              "as [1, C, T] (e.g. Transpose(perm = [0, 2, 1]) "
+                              "of an embedding)";
+  } else {
+    // ONNX axes that are not dialect dimensions have size 1, so features
+    // on axis 1 leave the other spatial axis 1 wide and vice versa.
+    otherAxis = timeAxis == 2 ? 3 : 2;
+    if (x.dims.size() != 2 || (timeAxis != 2 && timeAxis != 3) ||
+        (x.dims[1] != 1 && x.dims[1] != otherAxis))
+      return b.emitError() << "the input of a 2-D convolution must be a "
+                              "sequence seen as [1, 1, T, D] (e.g. "
+                              "Unsqueeze(axes = [1]) of an embedding) or "
+                              "[1, C, T, 1]; it is "
+                           << shapeString(x.shape)
+                           << " with no time axis among its spatial axes";
+  }
   if (failed(requireFloat(b, x, "input")))
     return failure();
-  FailureOr<const ConstTensor *> wc = b.requireConstInput(1, "weight");
+  FailureOr<const ConstTensor *> wc = b.requireWeightConst(1, "weight", rank);
   if (failed(wc))
     return failure();
-  FailureOr<Value> w = b.requireWeight(1, "weight", 3);
-  if (failed(w))
-    return failure();
-  int64_t channels = x.shape[1], time = x.shape[2];
-  int64_t filters = (*wc)->shape[0], width = (*wc)->shape[2];
+  const ConstTensor &wt = **wc;
+  int64_t spatial = rank - 2, timeIdx = timeAxis - 2;
+  int64_t channels = x.shape[1], time = x.shape[timeAxis];
+  int64_t filters = wt.shape[0], width = wt.shape[timeAxis];
 
   FailureOr<int64_t> group = b.intAttr("group", 1);
   FailureOr<std::optional<SmallVector<int64_t>>> strides =
@@ -1349,46 +1374,101 @@ LogicalResult importConv(NodeBinder &b) {
   if (*group != 1)
     return b.emitError() << "group = " << *group
                          << " is not supported (only group = 1)";
-  if ((*wc)->shape[1] != channels)
-    return b.emitError() << "weight has " << (*wc)->shape[1]
+  if (wt.shape[1] != channels)
+    return b.emitError() << "weight has " << wt.shape[1]
                          << " input channels, but the input has " << channels;
-  if (*strides && ArrayRef<int64_t>(**strides) != ArrayRef<int64_t>{1})
+  if (*strides && static_cast<int64_t>((*strides)->size()) != spatial)
+    return b.emitError() << "strides = " << shapeString(**strides)
+                         << " are not valid for a " << spatial
+                         << "-D convolution";
+  if (*strides && llvm::any_of(**strides, [](int64_t s) { return s != 1; }))
     return b.emitError() << "strides = " << shapeString(**strides)
                          << " are not supported (only stride 1)";
-  int64_t dilation = 1;
+  SmallVector<int64_t> dilation(spatial, 1);
   if (*dilations) {
-    if ((*dilations)->size() != 1 || (**dilations)[0] < 1)
+    if (static_cast<int64_t>((*dilations)->size()) != spatial ||
+        llvm::any_of(**dilations, [](int64_t d) { return d < 1; }))
       return b.emitError() << "dilations = " << shapeString(**dilations)
-                           << " are not valid for a 1-D convolution";
-    dilation = (**dilations)[0];
+                           << " are not valid for a " << spatial
+                           << "-D convolution";
+    dilation.assign((*dilations)->begin(), (*dilations)->end());
   }
-  if (*kernel && ArrayRef<int64_t>(**kernel) != ArrayRef<int64_t>{width})
-    return b.emitError() << "kernel_shape = " << shapeString(**kernel)
-                         << " does not match the weight's width " << width;
-  int64_t extent = dilation * (width - 1);
-  int64_t before = 0, after = 0;
+  ArrayRef<int64_t> wSpatial = ArrayRef<int64_t>(wt.shape).drop_front(2);
+  if (*kernel && ArrayRef<int64_t>(**kernel) != wSpatial) {
+    auto diag = b.emitError() << "kernel_shape = " << shapeString(**kernel)
+                              << " does not match the weight's ";
+    if (rank == 3)
+      diag << "width " << width;
+    else
+      diag << "kernel " << shapeString(wSpatial);
+    return diag;
+  }
+  SmallVector<int64_t> extent, before(spatial, 0), after(spatial, 0);
+  for (int64_t i = 0; i < spatial; ++i)
+    extent.push_back(dilation[i] * (wSpatial[i] - 1));
   if (*autoPad == "NOTSET") {
     if (*pads) {
-      if ((*pads)->size() != 2 || (**pads)[0] < 0 || (**pads)[1] < 0)
-        return b.emitError() << "pads = " << shapeString(**pads)
-                             << " are not valid for a 1-D convolution";
-      before = (**pads)[0];
-      after = (**pads)[1];
+      if (static_cast<int64_t>((*pads)->size()) != 2 * spatial ||
+          llvm::any_of(**pads, [](int64_t p) { return p < 0; }))
+        return b.emitError()
+               << "pads = " << shapeString(**pads) << " are not valid for a "
+               << spatial << "-D convolution";
+      for (int64_t i = 0; i < spatial; ++i) {
+        before[i] = (**pads)[i];
+        after[i] = (**pads)[spatial + i];
+      }
     }
   } else if (*autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER") {
-    int64_t small = extent / 2, large = extent - small;
-    before = *autoPad == "SAME_UPPER" ? small : large;
-    after = extent - before;
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t small = extent[i] / 2, large = extent[i] - small;
+      before[i] = *autoPad == "SAME_UPPER" ? small : large;
+      after[i] = extent[i] - before[i];
+    }
   } else if (*autoPad != "VALID") {
     return b.emitError() << "auto_pad = \"" << *autoPad
                          << "\" is not valid (NOTSET, VALID, SAME_UPPER, "
                             "SAME_LOWER)";
   }
-  int64_t outTime = time + before + after - extent;
+  if (rank == 4) {
+    // The kernel must cover the second spatial axis exactly once: as wide
+    // as the axis, unpadded, and undilated (unless 1 wide).
+    int64_t o = otherAxis - 2, size = x.shape[otherAxis];
+    if (before[o] != 0 || after[o] != 0 || wSpatial[o] != size ||
+        (size > 1 && dilation[o] != 1))
+      return b.emitError()
+             << "a 2-D convolution must cover the whole of input axis "
+             << otherAxis << " (" << size
+             << " wide) with one unpadded, undilated window, as Kim's "
+                "Conv2d(1, F, (K, D)) over [1, 1, T, D] does; the kernel is "
+             << shapeString(wSpatial) << " with pads "
+             << shapeString({before[o], after[o]}) << " and dilation "
+             << dilation[o] << " along that axis";
+  }
+  int64_t outTime = time + before[timeIdx] + after[timeIdx] - extent[timeIdx];
   if (outTime < 1)
     return b.emitError() << "the sequence of " << time
                          << " steps is shorter than the kernel extent "
-                         << extent + 1;
+                         << extent[timeIdx] + 1;
+
+  Value w;
+  if (rank == 3) {
+    w = b.state.materializeWeight(wt, b.weightName(1), b.loc());
+  } else {
+    // [F, C, k2, k3] -> [F, C * kS, kT]; one of C, kS is 1.
+    int64_t kOther = wt.shape[otherAxis];
+    ConstTensor w1 = ConstTensor::zeros(TensorProto::FLOAT,
+                                        {filters, channels * kOther, width});
+    SmallVector<int64_t> strides4 = stridesOf(wt.shape);
+    for (int64_t f = 0; f < filters; ++f)
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t j = 0; j < kOther; ++j)
+          for (int64_t k = 0; k < width; ++k)
+            w1.fp[(f * channels * kOther + c * kOther + j) * width + k] =
+                wt.fp[f * strides4[0] + c * strides4[1] +
+                      k * strides4[timeAxis] + j * strides4[otherAxis]];
+    w = b.state.materializeWeight(w1, b.weightName(1), b.loc(),
+                                  /*cache=*/false);
+  }
 
   Value bias;
   if (b.hasInput(2)) {
@@ -1402,10 +1482,14 @@ LogicalResult importConv(NodeBinder &b) {
   }
   auto type = f32Tensor(b, {outTime, filters});
   Value conv = b.builder().create<student::Conv1dOp>(
-      b.loc(), type, x.value, *w, bias, ArrayRef<int64_t>{before, after},
-      static_cast<uint64_t>(dilation));
-  b.setOutput(0, OnnxValue::makeTensor(conv, TensorProto::FLOAT,
-                                       {x.shape[0], filters, outTime}, {2, 1}));
+      b.loc(), type, x.value, w, bias,
+      ArrayRef<int64_t>{before[timeIdx], after[timeIdx]},
+      static_cast<uint64_t>(dilation[timeIdx]));
+  SmallVector<int64_t> shape = {x.shape[0], filters, outTime};
+  if (rank == 4)
+    shape.insert(shape.begin() + otherAxis, 1);
+  b.setOutput(
+      0, OnnxValue::makeTensor(conv, TensorProto::FLOAT, shape, {timeAxis, 1}));
   return success();
 }
 
@@ -1479,15 +1563,30 @@ LogicalResult importReduceMax(NodeBinder &b) {
   return poolOverTime(b, **in, axes, *keepDims != 0);
 }
 
+/// The spatial axes of a pooling input: [1, C, T] (1-D), or [1, C, T, 1] /
+/// [1, C, 1, T] (2-D: the output of Kim's Conv2d before its Squeeze).
+FailureOr<SmallVector<int64_t>> poolingAxes(NodeBinder &b, const OnnxValue &x) {
+  int64_t rank = x.shape.size();
+  if (rank != 3 && rank != 4) {
+    b.emitError() << "only 1-D pooling over [1, C, T] (or 2-D over [1, C, "
+                     "T, 1]) is supported; the input has shape "
+                  << shapeString(x.shape);
+    return failure();
+  }
+  SmallVector<int64_t> axes;
+  for (int64_t a = 2; a < rank; ++a)
+    axes.push_back(a);
+  return axes;
+}
+
 LogicalResult importGlobalMaxPool(NodeBinder &b) {
   FailureOr<const OnnxValue *> in = b.requireInput(0, "X");
   if (failed(in))
     return failure();
-  if ((*in)->shape.size() != 3)
-    return b.emitError() << "only 1-D pooling over [1, C, T] is supported; "
-                            "the input has shape "
-                         << shapeString((*in)->shape);
-  return poolOverTime(b, **in, {2}, /*keepDims=*/true);
+  FailureOr<SmallVector<int64_t>> axes = poolingAxes(b, **in);
+  if (failed(axes))
+    return failure();
+  return poolOverTime(b, **in, *axes, /*keepDims=*/true);
 }
 
 LogicalResult importMaxPool(NodeBinder &b) {
@@ -1495,10 +1594,9 @@ LogicalResult importMaxPool(NodeBinder &b) {
   if (failed(in))
     return failure();
   const OnnxValue &x = **in;
-  if (x.shape.size() != 3)
-    return b.emitError() << "only 1-D pooling over [1, C, T] is supported; "
-                            "the input has shape "
-                         << shapeString(x.shape);
+  FailureOr<SmallVector<int64_t>> axes = poolingAxes(b, x);
+  if (failed(axes))
+    return failure();
   FailureOr<std::optional<SmallVector<int64_t>>> kernel =
       b.intsAttr("kernel_shape");
   FailureOr<std::optional<SmallVector<int64_t>>> pads = b.intsAttr("pads");
@@ -1511,21 +1609,27 @@ LogicalResult importMaxPool(NodeBinder &b) {
     return failure();
   if (!*kernel)
     return b.emitError() << "needs attribute 'kernel_shape'";
-  int64_t time = x.shape[2];
+  // A window over the whole input is a global max (strides do not matter).
+  ArrayRef<int64_t> spatial = ArrayRef<int64_t>(x.shape).drop_front(2);
   bool noPads =
       !*pads || llvm::all_of(**pads, [](int64_t p) { return p == 0; });
   bool noDilation = !*dilations ||
                     llvm::all_of(**dilations, [](int64_t d) { return d == 1; });
-  if (ArrayRef<int64_t>(**kernel) != ArrayRef<int64_t>{time} || !noPads ||
-      !noDilation || (*autoPad != "NOTSET" && *autoPad != "VALID"))
-    return b.emitError() << "a MaxPool with kernel_shape "
-                         << shapeString(**kernel) << " over " << time
-                         << " time steps is a windowed max; kdc supports "
-                            "only global max pooling (kernel_shape = ["
-                         << time << "], no padding or dilation)";
+  if (ArrayRef<int64_t>(**kernel) != spatial || !noPads || !noDilation ||
+      (*autoPad != "NOTSET" && *autoPad != "VALID")) {
+    auto diag = b.emitError() << "a MaxPool with kernel_shape "
+                              << shapeString(**kernel) << " over ";
+    if (spatial.size() == 1)
+      diag << spatial[0] << " time steps";
+    else
+      diag << shapeString(spatial);
+    return diag << " is a windowed max; kdc supports only global max "
+                   "pooling (kernel_shape = "
+                << shapeString(spatial) << ", no padding or dilation)";
+  }
   if (b.isOutputUsed(1))
     return b.emitError() << "the Indices output is not supported";
-  return poolOverTime(b, x, {2}, /*keepDims=*/true);
+  return poolOverTime(b, x, *axes, /*keepDims=*/true);
 }
 
 LogicalResult importGemm(NodeBinder &b) {
