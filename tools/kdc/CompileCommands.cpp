@@ -11,6 +11,8 @@
 
 #include "kdc/Import/OnnxImporter.h"
 #include "kdc/Support/Error.h"
+#include "kdc/Target/CppEmitter.h"
+#include "kdc/Tokenizer/RuntimeModel.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -22,6 +24,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -35,12 +38,63 @@ struct CompileOptions {
   std::string name;
   std::string outDir;
   int64_t maxTokens = 0;
+  std::string target = "generic";
+  std::string report;
 };
 
+void writeFile(const std::string &path, const void *data, size_t size) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(static_cast<const char *>(data), std::streamsize(size));
+  out.close();
+  if (!out)
+    throw Error(path + ": cannot write");
+}
+
+/// --emit c++: NAME.h, NAME.cpp, NAME.weights.bin and NAME.weights.S in
+/// OUTDIR (kdc/Target/CppEmitter.h). `errors` collects the diagnostics.
+void writeCppLibrary(const CompileOptions &o, const std::string &name,
+                     mlir::ModuleOp module, const std::string &errors) {
+  if (o.outDir.empty())
+    throw Error("--emit c++ writes several files: give the folder with -o");
+  target::CppEmitOptions options;
+  options.name = name;
+  options.target = o.target;
+  options.isa = *target::parseTarget(o.target);
+  options.source = llvm::sys::path::filename(o.model).str();
+  if (auto spm = conversion::getTokenizerBytes(module)) {
+    // The tokenizer library throws kdc::Error; it names the model.
+    options.bpeModel = tokenizer::buildRuntimeModel(
+        std::string_view(spm->data(), spm->size()),
+        o.model + " (kdc.tokenizer)");
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(o.outDir))
+    throw Error(o.outDir +
+                ": cannot create the output folder: " + ec.message());
+  llvm::SmallString<256> dir(o.outDir);
+  llvm::sys::fs::make_absolute(dir);
+  auto pathOf = [&](llvm::StringRef suffix) {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, name + suffix.str());
+    return std::string(p);
+  };
+  options.weightsPath = pathOf(".weights.bin");
+  target::CppLibrary lib;
+  if (mlir::failed(target::emitCppLibrary(module, options, lib)))
+    throw Error(errors.empty() ? o.model + ": C++ emission failed" : errors);
+  writeFile(pathOf(".h"), lib.header.data(), lib.header.size());
+  writeFile(pathOf(".cpp"), lib.source.data(), lib.source.size());
+  writeFile(pathOf(".weights.S"), lib.assembly.data(), lib.assembly.size());
+  writeFile(options.weightsPath, lib.weights.data(), lib.weights.size());
+  if (!o.report.empty())
+    writeFile(o.report, lib.reportJson.data(), lib.reportJson.size());
+  std::cerr << "wrote " << pathOf(".h") << ", " << name << ".cpp, " << name
+            << ".weights.S, " << name << ".weights.bin (workspace "
+            << lib.workspaceBytes << " bytes)\n";
+}
+
 void runCompile(const CompileOptions &o) {
-  if (o.emit != "mlir")
-    throw Error("--emit " + o.emit +
-                " is not implemented yet; use --emit mlir");
+  if (o.emit == "obj")
+    throw Error("--emit obj is not implemented yet; use --emit c++ or mlir");
   import::OnnxImportOptions options;
   options.functionName =
       o.name.empty() ? import::defaultModelName(o.model) : o.name;
@@ -65,6 +119,10 @@ void runCompile(const CompileOptions &o) {
   if (!module)
     throw Error(errors.empty() ? o.model + ": import failed" : errors);
 
+  if (o.emit == "c++") {
+    writeCppLibrary(o, options.functionName, *module, errors);
+    return;
+  }
   if (o.outDir.empty()) {
     module->print(llvm::outs());
     llvm::outs().flush();
@@ -93,8 +151,9 @@ void kdc::driver::addCompileCommands(CLI::App &app,
                  "opsets 13-17)");
   cmd->add_option("model", o->model, "The ONNX model (FILE.onnx)")->required();
   cmd->add_option("--emit", o->emit,
-                  "What to produce: mlir (the student-dialect module; c++ "
-                  "and obj are not implemented yet)")
+                  "What to produce: c++ (NAME.h, NAME.cpp, NAME.weights.S "
+                  "and NAME.weights.bin in -o OUTDIR) or mlir (the "
+                  "student-dialect module; obj is not implemented yet)")
       ->required()
       ->check(CLI::IsMember({"mlir", "c++", "obj"}));
   cmd->add_option("--name", o->name,
@@ -105,6 +164,15 @@ void kdc::driver::addCompileCommands(CLI::App &app,
                   "Static token count T for a model exported with a dynamic "
                   "sequence length (default: the model's kdc.max_tokens)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--target", o->target,
+                  "Kernels the generated code calls: x86-64-avx2, "
+                  "aarch64-neon, cortex-m4 or generic (portable scalar)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(
+          {"x86-64-avx2", "aarch64-neon", "cortex-m4", "generic"}));
+  cmd->add_option("--report", o->report,
+                  "With --emit c++: write a JSON report (multiply-adds, "
+                  "weight and workspace bytes, per-op table)");
   cmd->add_option("-o,--out", o->outDir,
                   "Output folder (writes NAME.mlir); standard output if "
                   "omitted");

@@ -1,0 +1,603 @@
+//===- KernelProgram.cpp - student dialect -> runtime kernel calls --------===//
+//
+// Walks the model function once, in order. Every value that lives at run
+// time gets a 64-byte aligned slice of the workspace, allocated sequentially
+// (a first cut: no buffer reuse; the models are small and the plan is
+// trivially safe). Vectors that only feed a `concat` along axis 0 are
+// allocated inside the concat's buffer, so the concat costs nothing.
+//
+// The conv bank kernel computes conv + bias + activation + max over time in
+// one pass. The importer writes the unfused chain conv1d -> [relu|tanh|
+// sigmoid] -> max_pool_time per width; each chain becomes a one-branch conv
+// bank call. `student.conv_bank` (from student-fuse-conv) maps directly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kdc/Conversion/KernelProgram.h"
+
+#include "kdc/Dialect/Student/StudentDialect.h"
+#include "kdc/Dialect/Student/StudentOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include "kdc/runtime/kernels.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace kdc;
+using namespace kdc::conversion;
+namespace st = kdc::student;
+
+llvm::StringRef kdc::conversion::kernelSuffix(KernelIsa isa) {
+  switch (isa) {
+  case KernelIsa::Avx2Fma:
+    return "avx2_fma";
+  case KernelIsa::Neon:
+    return "neon";
+  case KernelIsa::Scalar:
+    break;
+  }
+  return "scalar";
+}
+
+static size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+std::optional<llvm::ArrayRef<char>>
+kdc::conversion::getTokenizerBytes(ModuleOp module) {
+  auto featurizer = module->getAttrOfType<StringAttr>("student.featurizer");
+  if (!featurizer || featurizer.getValue() != "bpe")
+    return std::nullopt;
+  auto res =
+      dyn_cast_or_null<DenseResourceElementsAttr>(module->getAttr("student.tokenizer"));
+  if (!res)
+    return std::nullopt;
+  AsmResourceBlob *blob = res.getRawHandle().getBlob();
+  if (!blob)
+    return std::nullopt;
+  return blob->getData();
+}
+
+namespace {
+
+class Lowering {
+public:
+  Lowering(func::FuncOp func, KernelIsa isa, KernelProgram &prog)
+      : func(func), targetIsa(isa), prog(prog) {}
+
+  LogicalResult run();
+
+private:
+  // Workspace and blob allocation.
+  size_t allocate(size_t bytes) {
+    size_t offset = alignUp(workspaceTop, kBufferAlignment);
+    workspaceTop = offset + bytes;
+    return offset;
+  }
+  size_t addWeights(const void *data, size_t bytes) {
+    size_t offset = alignUp(prog.weights.size(), kBufferAlignment);
+    prog.weights.resize(offset + bytes);
+    if (bytes)
+      std::memcpy(prog.weights.data() + offset, data, bytes);
+    return offset;
+  }
+  static size_t bytesOf(Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return size_t(type.getNumElements()) * 4;
+  }
+  /// The workspace offset of `v`, allocating it on first use.
+  size_t bufferOf(Value v) {
+    auto it = offsets.find(v);
+    if (it != offsets.end())
+      return it->second;
+    size_t offset = allocate(bytesOf(v));
+    offsets[v] = offset;
+    return offset;
+  }
+
+  FailureOr<std::vector<float>> weightValues(Operation *user, Value v);
+  FailureOr<CountExpr> countOf(Value count);
+  LogicalResult planConcats();
+  LogicalResult lowerEmbedding(st::EmbeddingOp op);
+  LogicalResult lowerConvChain(st::Conv1dOp op);
+  LogicalResult lowerConvBank(st::ConvBankOp op);
+  LogicalResult lowerDense(st::DenseOp op);
+  LogicalResult lowerActivation(Operation *op, int activation);
+  LogicalResult lowerMaxPool(st::MaxPoolTimeOp op);
+  LogicalResult lowerSoftmax(st::SoftmaxOp op);
+  LogicalResult lowerConcat(st::ConcatOp op);
+  FailureOr<ConvBranch> addBranch(Operation *op, Value weight, Value bias,
+                                  size_t padBefore, size_t padAfter,
+                                  size_t rows, KernelStep &step);
+
+  KernelStep newStep(KernelStep::Kind kind, Operation *op) {
+    KernelStep step;
+    step.kind = kind;
+    step.op = op->getName().getStringRef().str();
+    std::string loc;
+    llvm::raw_string_ostream os(loc);
+    op->getLoc().print(os);
+    step.where = os.str();
+    return step;
+  }
+
+  func::FuncOp func;
+  KernelIsa targetIsa;
+  KernelProgram &prog;
+  size_t workspaceTop = 0;
+  llvm::DenseMap<Value, size_t> offsets;
+  llvm::DenseSet<Operation *> consumed; // lowered as part of another op
+  Value ids, length;
+};
+
+} // namespace
+
+FailureOr<std::vector<float>> Lowering::weightValues(Operation *user,
+                                                     Value v) {
+  auto constant = v.getDefiningOp<st::ConstantOp>();
+  if (!constant)
+    return user->emitError("C++ emission needs this op's weights as "
+                           "student.constant operands");
+  TypedAttr value = constant.getValue();
+  auto type = cast<RankedTensorType>(constant.getType());
+  if (!type.getElementType().isF32())
+    return constant.emitError("C++ emission supports f32 weights only, not ")
+           << type.getElementType();
+  size_t n = size_t(type.getNumElements());
+  std::vector<float> out(n);
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    auto values = dense.getValues<float>();
+    std::copy(values.begin(), values.end(), out.begin());
+    return out;
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != n * 4)
+      return constant.emitError("weight resource is missing or has the "
+                                "wrong size");
+    std::memcpy(out.data(), blob->getData().data(), n * 4);
+    return out;
+  }
+  return constant.emitError("C++ emission does not support this weight "
+                            "storage yet (codebooks come later)");
+}
+
+FailureOr<CountExpr> Lowering::countOf(Value count) {
+  CountExpr expr;
+  if (!count)
+    return expr;
+  expr.all = false;
+  if (count == length) {
+    expr.usesN = true;
+    return expr;
+  }
+  Operation *def = count.getDefiningOp();
+  if (!def)
+    return func.emitError("unsupported count operand");
+  if (auto c = dyn_cast<arith::ConstantIndexOp>(def)) {
+    expr.offset = c.value();
+    return expr;
+  }
+  if (isa<arith::SubIOp, arith::AddIOp>(def)) {
+    auto lhs = countOf(def->getOperand(0));
+    auto rhs = countOf(def->getOperand(1));
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    bool sub = isa<arith::SubIOp>(def);
+    if (rhs->usesN && (sub || lhs->usesN))
+      return def->emitError("count arithmetic must be n plus or minus "
+                            "constants");
+    expr.usesN = lhs->usesN || rhs->usesN;
+    expr.offset = sub ? lhs->offset - rhs->offset : lhs->offset + rhs->offset;
+    return expr;
+  }
+  return def->emitError("unsupported op in a count computation");
+}
+
+/// Places the 1-D inputs of every axis-0 concat inside its result buffer
+/// when the concat is their only user.
+LogicalResult Lowering::planConcats() {
+  func.walk([&](st::ConcatOp op) {
+    auto type = cast<RankedTensorType>(op.getType());
+    if (type.getRank() != 1 || op.getAxis() != 0)
+      return;
+    size_t base = bufferOf(op.getResult());
+    size_t prefix = 0;
+    for (Value in : op.getInputs()) {
+      Operation *def = in.getDefiningOp();
+      bool alias = def && in.hasOneUse() && !isa<st::ConstantOp>(def) &&
+                   !offsets.count(in);
+      if (alias)
+        offsets[in] = base + prefix;
+      prefix += bytesOf(in);
+    }
+  });
+  return success();
+}
+
+LogicalResult Lowering::lowerEmbedding(st::EmbeddingOp op) {
+  if (op.getIds() != ids)
+    return op.emitError("C++ emission needs the embedding to read the "
+                        "function's ids argument");
+  auto values = weightValues(op, op.getTable());
+  if (failed(values))
+    return failure();
+  auto tableType = op.getTable().getType();
+  auto resultType = op.getResult().getType();
+  KernelStep step = newStep(KernelStep::Kind::Embedding, op);
+  step.vocabSize = size_t(tableType.getDimSize(0));
+  step.outFeatures = size_t(tableType.getDimSize(1));
+  step.rows = size_t(resultType.getDimSize(0));
+  if (int64_t(step.rows) != prog.maxTokens)
+    return op.emitError("the embedding's rows (") << step.rows
+           << ") differ from the ids' length (" << prog.maxTokens << ")";
+  step.tableOffset = addWeights(values->data(), values->size() * 4);
+  step.weightBytes = values->size() * 4;
+  step.outOffset = bufferOf(op.getResult());
+  step.idsPadded = true;
+  prog.vocabSize = int64_t(step.vocabSize);
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+FailureOr<ConvBranch> Lowering::addBranch(Operation *op, Value weight,
+                                          Value bias, size_t padBefore,
+                                          size_t padAfter, size_t rows,
+                                          KernelStep &step) {
+  auto wType = cast<RankedTensorType>(weight.getType());
+  size_t cout = size_t(wType.getDimSize(0)), cin = size_t(wType.getDimSize(1)),
+         k = size_t(wType.getDimSize(2));
+  auto w = weightValues(op, weight);
+  if (failed(w))
+    return failure();
+  ConvBranch b;
+  b.kernelWidth = k;
+  b.outChannels = cout;
+  b.padBefore = padBefore;
+  b.padAfter = padAfter;
+  size_t outRows = rows + padBefore + padAfter + 1 - k;
+  b.tileN = kdc_f32_conv_choose_tile_n(kdc_isa_t(targetIsa), cout, cin, k, outRows);
+  std::vector<float> packed(kdc_f32_conv_packed_size(cout, cin, k, b.tileN));
+  kdc_f32_conv_pack(cout, cin, k, b.tileN, w->data(), packed.data());
+  b.weightOffset = addWeights(packed.data(), packed.size() * 4);
+  step.weightBytes += packed.size() * 4;
+  if (bias) {
+    auto bv = weightValues(op, bias);
+    if (failed(bv))
+      return failure();
+    b.biasOffset = addWeights(bv->data(), bv->size() * 4);
+    step.weightBytes += bv->size() * 4;
+  }
+  step.macs += uint64_t(outRows) * cout * cin * k;
+  return b;
+}
+
+static std::optional<int> activationOf(Operation *op) {
+  if (isa<st::ReluOp>(op))
+    return KDC_ACTIVATION_RELU;
+  if (isa<st::TanhOp>(op))
+    return KDC_ACTIVATION_TANH;
+  if (isa<st::SigmoidOp>(op))
+    return KDC_ACTIVATION_SIGMOID;
+  return std::nullopt;
+}
+
+LogicalResult Lowering::lowerConvChain(st::Conv1dOp op) {
+  // conv1d -> [monotone activation] -> max_pool_time, each the only user.
+  auto unsupported = [&] {
+    return op.emitError("C++ emission supports student.conv1d only as "
+                        "conv1d -> [relu|tanh|sigmoid] -> max_pool_time "
+                        "(dilation 1, padding < kernel width) in this "
+                        "first cut");
+  };
+  if (op.getDilation() != 1 || !op.getResult().hasOneUse())
+    return unsupported();
+  Operation *next = *op.getResult().getUsers().begin();
+  int activation = KDC_ACTIVATION_NONE;
+  if (auto act = activationOf(next)) {
+    activation = *act;
+    if (!next->getResult(0).hasOneUse())
+      return unsupported();
+    consumed.insert(next);
+    next = *next->getResult(0).getUsers().begin();
+  }
+  auto pool = dyn_cast<st::MaxPoolTimeOp>(next);
+  if (!pool)
+    return unsupported();
+  consumed.insert(pool);
+  llvm::ArrayRef<int64_t> pad = op.getPadding();
+  size_t l = size_t(pad[0]), r = size_t(pad[1]);
+  size_t k = size_t(op.getKernelWidth());
+  if (l + r >= k)
+    return unsupported();
+
+  KernelStep step = newStep(KernelStep::Kind::ConvBank, op);
+  step.op = "student.conv1d" +
+            std::string(activation ? " -> activation" : "") +
+            " -> student.max_pool_time";
+  auto inType = op.getInput().getType();
+  step.rows = size_t(inType.getDimSize(0));
+  step.inFeatures = size_t(inType.getDimSize(1));
+  step.activation = activation;
+  step.inOffset = bufferOf(op.getInput());
+  auto branch = addBranch(op, op.getWeight(), op.getBias(), l, r, step.rows,
+                          step);
+  if (failed(branch))
+    return failure();
+  // max_pool_time pools over clamp(c, 1, Tout) rows; the kernel pools over
+  // clamp(n + l + r - K + 1, 1, Tout), so pass n = c + K - 1 - l - r.
+  auto count = countOf(pool.getCount());
+  if (failed(count))
+    return failure();
+  branch->count = *count;
+  if (!count->all)
+    branch->count.offset += int64_t(k) - 1 - int64_t(l + r);
+  step.branches.push_back(*branch);
+  step.outFeatures = branch->outChannels;
+  step.outOffset = bufferOf(pool.getResult());
+  kdc_f32_convbank_branch_t b = {k, branch->outChannels, l, r, branch->tileN,
+                                 nullptr, nullptr};
+  kdc_f32_convbank_params_t params = {step.rows, step.inFeatures,
+                                      step.inFeatures, 1, &b,
+                                      kdc_activation_t(activation)};
+  step.scratchBytes = kdc_f32_convbank_workspace_size(&params);
+  if (step.scratchBytes)
+    step.scratchOffset = allocate(step.scratchBytes);
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowering::lowerConvBank(st::ConvBankOp op) {
+  int activation = int(op.getActivation());
+  if (activation > KDC_ACTIVATION_SIGMOID)
+    return op.emitError("the conv bank kernel needs a monotone activation");
+  KernelStep step = newStep(KernelStep::Kind::ConvBank, op);
+  auto inType = op.getInput().getType();
+  step.rows = size_t(inType.getDimSize(0));
+  step.inFeatures = size_t(inType.getDimSize(1));
+  step.activation = activation;
+  step.inOffset = bufferOf(op.getInput());
+  auto count = countOf(op.getCount());
+  if (failed(count))
+    return failure();
+  llvm::ArrayRef<int64_t> pad = op.getPadding();
+  std::vector<kdc_f32_convbank_branch_t> raw;
+  for (auto [i, w] : llvm::enumerate(op.getWeights())) {
+    Value bias = i < op.getBiases().size() ? op.getBiases()[i] : Value();
+    auto branch = addBranch(op, w, bias, size_t(pad[2 * i]),
+                            size_t(pad[2 * i + 1]), step.rows, step);
+    if (failed(branch))
+      return failure();
+    branch->count = *count;
+    step.branches.push_back(*branch);
+    step.outFeatures += branch->outChannels;
+    raw.push_back({branch->kernelWidth, branch->outChannels, branch->padBefore,
+                   branch->padAfter, branch->tileN, nullptr, nullptr});
+  }
+  step.outOffset = bufferOf(op.getResult());
+  kdc_f32_convbank_params_t params = {step.rows, step.inFeatures,
+                                      step.inFeatures, raw.size(), raw.data(),
+                                      kdc_activation_t(activation)};
+  step.scratchBytes = kdc_f32_convbank_workspace_size(&params);
+  if (step.scratchBytes)
+    step.scratchOffset = allocate(step.scratchBytes);
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowering::lowerDense(st::DenseOp op) {
+  auto inType = op.getInput().getType();
+  auto wType = op.getWeight().getType();
+  KernelStep step = newStep(KernelStep::Kind::Dense, op);
+  step.rows = inType.getRank() == 2 ? size_t(inType.getDimSize(0)) : 1;
+  step.inFeatures = size_t(wType.getDimSize(1));
+  step.outFeatures = size_t(wType.getDimSize(0));
+  step.activation = int(op.getActivation());
+  step.inOffset = bufferOf(op.getInput());
+  auto w = weightValues(op, op.getWeight());
+  if (failed(w))
+    return failure();
+  step.tileN = kdc_f32_dense_choose_tile_n(kdc_isa_t(targetIsa), step.outFeatures,
+                                           step.inFeatures, step.rows);
+  std::vector<float> packed(kdc_f32_dense_packed_size(
+      step.outFeatures, step.inFeatures, step.tileN));
+  kdc_f32_dense_pack(step.outFeatures, step.inFeatures, step.tileN, w->data(),
+                     packed.data());
+  step.weightOffset = addWeights(packed.data(), packed.size() * 4);
+  step.weightBytes = packed.size() * 4;
+  if (Value bias = op.getBias()) {
+    auto bv = weightValues(op, bias);
+    if (failed(bv))
+      return failure();
+    step.biasOffset = addWeights(bv->data(), bv->size() * 4);
+    step.weightBytes += bv->size() * 4;
+  }
+  step.macs = uint64_t(step.rows) * step.inFeatures * step.outFeatures;
+  step.outOffset = bufferOf(op.getResult());
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowering::lowerActivation(Operation *op, int activation) {
+  KernelStep step = newStep(KernelStep::Kind::Activation, op);
+  step.activation = activation;
+  step.inOffset = bufferOf(op->getOperand(0));
+  step.bytes = bytesOf(op->getResult(0));
+  step.outOffset = bufferOf(op->getResult(0));
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowering::lowerMaxPool(st::MaxPoolTimeOp op) {
+  KernelStep step = newStep(KernelStep::Kind::MaxPool, op);
+  auto inType = op.getInput().getType();
+  step.rows = size_t(inType.getDimSize(0));
+  step.inFeatures = size_t(inType.getDimSize(1));
+  step.inOffset = bufferOf(op.getInput());
+  auto count = countOf(op.getCount());
+  if (failed(count))
+    return failure();
+  step.count = *count;
+  step.outOffset = bufferOf(op.getResult());
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowering::lowerSoftmax(st::SoftmaxOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  if (type.getRank() != 1)
+    return op.emitError("C++ emission supports softmax of vectors only");
+  KernelStep step = newStep(KernelStep::Kind::Softmax, op);
+  step.bytes = bytesOf(op.getResult());
+  step.inOffset = bufferOf(op.getInput());
+  step.outOffset = bufferOf(op.getResult());
+  prog.steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowering::lowerConcat(st::ConcatOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  if (type.getRank() != 1 || op.getAxis() != 0)
+    return op.emitError("C++ emission supports concat of vectors only");
+  size_t base = bufferOf(op.getResult());
+  size_t prefix = 0;
+  for (Value in : op.getInputs()) {
+    size_t bytes = bytesOf(in);
+    if (auto c = in.getDefiningOp<st::ConstantOp>()) {
+      // A constant input: copy it from the weight blob... not needed by any
+      // student kdc knows; reject rather than guess.
+      return c.emitError("C++ emission does not support constant concat "
+                         "inputs");
+    }
+    size_t src = bufferOf(in);
+    if (src != base + prefix) {
+      KernelStep step = newStep(KernelStep::Kind::Copy, op);
+      step.inOffset = src;
+      step.outOffset = base + prefix;
+      step.bytes = bytes;
+      prog.steps.push_back(std::move(step));
+    }
+    prefix += bytes;
+  }
+  return success();
+}
+
+LogicalResult Lowering::run() {
+  FunctionType type = func.getFunctionType();
+  if (type.getNumInputs() < 1 || type.getNumInputs() > 2 ||
+      type.getNumResults() != 1)
+    return func.emitError("C++ emission expects (ids[, length]) -> logits");
+  ids = func.getArgument(0);
+  auto idsType = dyn_cast<RankedTensorType>(ids.getType());
+  if (!idsType || idsType.getRank() != 1)
+    return func.emitError("the first argument must be the ids vector");
+  prog.maxTokens = idsType.getDimSize(0);
+  if (type.getNumInputs() == 2) {
+    length = func.getArgument(1);
+    if (!length.getType().isIndex())
+      return func.emitError("the second argument must be the index length");
+    prog.hasCountArg = true;
+  }
+  // The graph's contract (docs/onnx.md) is T ids padded with id 0. A window
+  // that reaches past the utterance (n < K) sees table[0], not zeros, so the
+  // embedding reads padded ids, exactly as ONNX Runtime would.
+  prog.paddedIdsOffset = allocate(size_t(prog.maxTokens) * 4);
+  auto resultType = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!resultType || resultType.getRank() != 1 ||
+      !resultType.getElementType().isF32())
+    return func.emitError("the result must be a vector of f32 logits");
+  prog.numClasses = resultType.getDimSize(0);
+
+  if (failed(planConcats()))
+    return failure();
+  for (Operation &o : func.getBody().front()) {
+    Operation *op = &o;
+    if (consumed.count(op))
+      continue;
+    LogicalResult result = success();
+    if (isa<st::ConstantOp, arith::ConstantOp, arith::SubIOp, arith::AddIOp>(
+            op))
+      continue; // read by their users
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      Value v = ret.getOperand(0);
+      if (!offsets.count(v))
+        return ret.emitError("the logits must be computed by a kernel");
+      prog.logitsOffset = offsets[v];
+      continue;
+    }
+    if (auto e = dyn_cast<st::EmbeddingOp>(op))
+      result = lowerEmbedding(e);
+    else if (auto c = dyn_cast<st::Conv1dOp>(op))
+      result = lowerConvChain(c);
+    else if (auto b = dyn_cast<st::ConvBankOp>(op))
+      result = lowerConvBank(b);
+    else if (auto d = dyn_cast<st::DenseOp>(op))
+      result = lowerDense(d);
+    else if (auto act = activationOf(op))
+      result = lowerActivation(op, *act);
+    else if (auto g = dyn_cast<st::GeluOp>(op))
+      result = lowerActivation(op, g.getApproximate()
+                                       ? KDC_ACTIVATION_GELU_TANH
+                                       : KDC_ACTIVATION_GELU);
+    else if (auto p = dyn_cast<st::MaxPoolTimeOp>(op))
+      result = lowerMaxPool(p);
+    else if (auto s = dyn_cast<st::SoftmaxOp>(op))
+      result = lowerSoftmax(s);
+    else if (auto c = dyn_cast<st::ConcatOp>(op))
+      result = lowerConcat(c);
+    else
+      return op->emitError("C++ emission does not support ")
+             << op->getName() << " yet";
+    if (failed(result))
+      return failure();
+  }
+  for (const KernelStep &s : prog.steps)
+    prog.macs += s.macs;
+  prog.workspaceBytes = alignUp(std::max<size_t>(workspaceTop, 1),
+                                kBufferAlignment);
+  return success();
+}
+
+LogicalResult kdc::conversion::buildKernelProgram(ModuleOp module,
+                                                  KernelIsa isa,
+                                                  KernelProgram &out) {
+  func::FuncOp func;
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (func)
+      return f.emitError("C++ emission expects one model function");
+    func = f;
+  }
+  if (!func || func.isExternal())
+    return module.emitError("the module has no model function");
+  out = KernelProgram();
+  out.name = func.getSymName().str();
+  out.isa = isa;
+  Lowering lowering(func, isa, out);
+  if (failed(lowering.run()))
+    return failure();
+  if (auto labels = module->getAttrOfType<ArrayAttr>("student.labels")) {
+    for (Attribute a : labels)
+      if (auto s = dyn_cast<StringAttr>(a))
+        out.labels.push_back(s.getValue().str());
+    if (int64_t(out.labels.size()) != out.numClasses)
+      return module.emitError("student.labels has ")
+             << out.labels.size() << " names for " << out.numClasses
+             << " classes";
+  } else {
+    for (int64_t i = 0; i < out.numClasses; ++i)
+      out.labels.push_back(std::to_string(i));
+  }
+  if (auto maxTokens = module->getAttrOfType<IntegerAttr>("student.max_tokens"))
+    if (maxTokens.getInt() != out.maxTokens)
+      return module.emitError("student.max_tokens (")
+             << maxTokens.getInt() << ") differs from the ids' length ("
+             << out.maxTokens << ")";
+  if (out.weights.empty())
+    out.weights.resize(kBufferAlignment);
+  return success();
+}
