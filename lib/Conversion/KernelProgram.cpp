@@ -1,10 +1,14 @@
 //===- KernelProgram.cpp - student dialect -> runtime kernel calls --------===//
 //
-// Walks the model function once, in order. Every value that lives at run
-// time gets a 64-byte aligned slice of the workspace, allocated sequentially
-// (a first cut: no buffer reuse; the models are small and the plan is
-// trivially safe). Vectors that only feed a `concat` along axis 0 are
-// allocated inside the concat's buffer, so the concat costs nothing.
+// Walks the model function once, in order. Where student-plan-memory ran
+// (the function has student.workspace_bytes), every value it planned lives at
+// its op's student.offset and a padded conv bank's zero row at its
+// student.scratch_offset; what the plan leaves out (the padded ids, the
+// returned logits, the pooled features of an unfused conv chain) gets
+// 64-byte aligned slices above the planned region, allocated sequentially.
+// Without a plan everything is allocated that way (no buffer reuse), and
+// vectors that only feed a `concat` along axis 0 are allocated inside the
+// concat's buffer, so the concat costs nothing.
 //
 // The conv bank kernel computes conv + bias + activation + max over time in
 // one pass. The importer writes the unfused chain conv1d -> [relu|tanh|
@@ -63,6 +67,33 @@ kdc::conversion::getTokenizerBytes(ModuleOp module) {
   return blob->getData();
 }
 
+std::string kdc::conversion::shortLocation(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    std::string s = file.getFilename().str();
+    if (file.getLine() || file.getColumn())
+      s += ":" + std::to_string(file.getLine()) + ":" +
+           std::to_string(file.getColumn());
+    return s;
+  }
+  if (auto call = dyn_cast<CallSiteLoc>(loc))
+    return shortLocation(call.getCallee());
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    std::string s;
+    for (Location part : fused.getLocations()) {
+      std::string p = shortLocation(part);
+      if (p.empty() || llvm::StringRef(s).contains(p))
+        continue;
+      s += (s.empty() ? "" : ",") + p;
+    }
+    return s;
+  }
+  if (auto opaque = dyn_cast<OpaqueLoc>(loc))
+    return shortLocation(opaque.getFallbackLocation());
+  return "";
+}
+
 namespace {
 
 class Lowering {
@@ -90,11 +121,17 @@ private:
     auto type = cast<RankedTensorType>(v.getType());
     return size_t(type.getNumElements()) * 4;
   }
-  /// The workspace offset of `v`, allocating it on first use.
+  /// The workspace offset of `v`: the plan's, else allocated on first use.
   size_t bufferOf(Value v) {
     auto it = offsets.find(v);
     if (it != offsets.end())
       return it->second;
+    if (planned)
+      if (Operation *def = v.getDefiningOp())
+        if (auto attr = def->getAttrOfType<IntegerAttr>("student.offset")) {
+          offsets[v] = size_t(attr.getInt());
+          return size_t(attr.getInt());
+        }
     size_t offset = allocate(bytesOf(v));
     offsets[v] = offset;
     return offset;
@@ -119,10 +156,7 @@ private:
     KernelStep step;
     step.kind = kind;
     step.op = op->getName().getStringRef().str();
-    std::string loc;
-    llvm::raw_string_ostream os(loc);
-    op->getLoc().print(os);
-    step.where = os.str();
+    step.where = shortLocation(op->getLoc());
     return step;
   }
 
@@ -130,6 +164,7 @@ private:
   KernelIsa targetIsa;
   KernelProgram &prog;
   size_t workspaceTop = 0;
+  bool planned = false; ///< student-plan-memory's attributes are present
   llvm::DenseMap<Value, size_t> offsets;
   llvm::DenseSet<Operation *> consumed; // lowered as part of another op
   Value ids, length;
@@ -202,6 +237,8 @@ FailureOr<CountExpr> Lowering::countOf(Value count) {
 /// Places the 1-D inputs of every axis-0 concat inside its result buffer
 /// when the concat is their only user.
 LogicalResult Lowering::planConcats() {
+  if (planned)
+    return success(); // the plan placed every input already
   func.walk([&](st::ConcatOp op) {
     auto type = cast<RankedTensorType>(op.getType());
     if (type.getRank() != 1 || op.getAxis() != 0)
@@ -339,6 +376,11 @@ LogicalResult Lowering::lowerConvChain(st::Conv1dOp op) {
     branch->count.offset += int64_t(k) - 1 - int64_t(l + r);
   step.branches.push_back(*branch);
   step.outFeatures = branch->outChannels;
+  // The call runs where the conv1d is, before the pool the plan placed:
+  // the plan's slot for the pooled features may still hold live values, so
+  // they get a slice of their own above the plan.
+  if (planned && !offsets.count(pool.getResult()))
+    offsets[pool.getResult()] = allocate(bytesOf(pool.getResult()));
   step.outOffset = bufferOf(pool.getResult());
   kdc_f32_convbank_branch_t b = {k, branch->outChannels, l, r, branch->tileN,
                                  nullptr, nullptr};
@@ -384,8 +426,15 @@ LogicalResult Lowering::lowerConvBank(st::ConvBankOp op) {
                                       step.inFeatures, raw.size(), raw.data(),
                                       kdc_activation_t(activation)};
   step.scratchBytes = kdc_f32_convbank_workspace_size(&params);
-  if (step.scratchBytes)
-    step.scratchOffset = allocate(step.scratchBytes);
+  if (step.scratchBytes) {
+    // The plan's zero row holds Cin floats, what the kernel asks for (it
+    // zeroes the row itself on every call).
+    auto attr = op->getAttrOfType<IntegerAttr>("student.scratch_offset");
+    if (planned && attr)
+      step.scratchOffset = size_t(attr.getInt());
+    else
+      step.scratchOffset = allocate(step.scratchBytes);
+  }
   prog.steps.push_back(std::move(step));
   return success();
 }
@@ -497,6 +546,10 @@ LogicalResult Lowering::run() {
   if (!idsType || idsType.getRank() != 1)
     return func.emitError("the first argument must be the ids vector");
   prog.maxTokens = idsType.getDimSize(0);
+  if (auto plan = func->getAttrOfType<IntegerAttr>("student.workspace_bytes")) {
+    planned = true;
+    workspaceTop = size_t(plan.getInt());
+  }
   if (type.getNumInputs() == 2) {
     length = func.getArgument(1);
     if (!length.getType().isIndex())

@@ -69,6 +69,27 @@ static const char *activationName(int activation) {
   }
 }
 
+/// The runtime function a step calls, without its variant suffix.
+static const char *kernelName(KernelStep::Kind kind) {
+  switch (kind) {
+  case KernelStep::Kind::Embedding:
+    return "kdc_f32_embedding_ukernel";
+  case KernelStep::Kind::ConvBank:
+    return "kdc_f32_convbank_ukernel";
+  case KernelStep::Kind::Dense:
+    return "kdc_f32_dense_ukernel";
+  case KernelStep::Kind::Activation:
+    return "kdc_f32_vact_ukernel";
+  case KernelStep::Kind::MaxPool:
+    return "kdc_f32_maxpool_time_ukernel";
+  case KernelStep::Kind::Softmax:
+    return "kdc_f32_softmax_ukernel";
+  case KernelStep::Kind::Copy:
+    return "memcpy";
+  }
+  return "";
+}
+
 namespace {
 
 class Printer {
@@ -183,7 +204,13 @@ std::string Printer::header() {
 }
 
 void Printer::printStep(llvm::raw_ostream &os, const KernelStep &s) {
-  os << "  // " << s.op << " at " << s.where << "\n";
+  // The location is an ONNX node name: keep it on the comment's line (no
+  // line break, no backslash that would splice the next line into it).
+  std::string where = s.where;
+  std::replace_if(
+      where.begin(), where.end(),
+      [](char c) { return c == '\n' || c == '\r' || c == '\\'; }, ' ');
+  os << "  // " << s.op << (where.empty() ? "" : " at ") << where << "\n";
   auto in = llvm::formatv("buffer(ws, {0})", s.inOffset).str();
   auto out = llvm::formatv("buffer(ws, {0})", s.outOffset).str();
   std::string kernel = "__" + suffix;
@@ -440,8 +467,10 @@ LogicalResult kdc::target::emitCppLibrary(ModuleOp module,
     weightBytes += s.weightBytes;
     ops.push_back(llvm::json::Object{{"op", s.op},
                                      {"location", s.where},
+                                     {"kernel", kernelName(s.kind)},
                                      {"macs", int64_t(s.macs)},
-                                     {"weight_bytes", int64_t(s.weightBytes)}});
+                                     {"weight_bytes", int64_t(s.weightBytes)},
+                                     {"out_offset", int64_t(s.outOffset)}});
   }
   llvm::json::Object report{
       {"name", options.name},
@@ -454,6 +483,7 @@ LogicalResult kdc::target::emitCppLibrary(ModuleOp module,
       {"blob_bytes", int64_t(out.weights.size())},
       {"tokenizer_bytes", int64_t(options.bpeModel.size())},
       {"workspace_bytes", int64_t(out.workspaceBytes)},
+      {"kernel_calls", int64_t(prog.steps.size())},
       {"ops", std::move(ops)}};
   llvm::raw_string_ostream rs(out.reportJson);
   rs << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";

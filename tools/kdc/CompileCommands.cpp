@@ -9,6 +9,7 @@
 
 #include "Commands.h"
 
+#include "kdc/Conversion/Pipeline.h"
 #include "kdc/Import/OnnxImporter.h"
 #include "kdc/Support/Error.h"
 #include "kdc/Target/CppEmitter.h"
@@ -40,6 +41,7 @@ struct CompileOptions {
   int64_t maxTokens = 0;
   std::string target = "generic";
   std::string report;
+  std::string stage = "imported";
 };
 
 void writeFile(const std::string &path, const void *data, size_t size) {
@@ -119,6 +121,12 @@ void runCompile(const CompileOptions &o) {
   if (!module)
     throw Error(errors.empty() ? o.model + ": import failed" : errors);
 
+  // --emit c++ lowers the planned module; --emit mlir prints --stage.
+  auto stage = o.emit == "c++" ? conversion::CompileStage::Planned
+                               : *conversion::parseCompileStage(o.stage);
+  if (mlir::failed(conversion::runCompilePipeline(*module, stage)))
+    throw Error(errors.empty() ? o.model + ": the pass pipeline failed"
+                               : errors);
   if (o.emit == "c++") {
     writeCppLibrary(o, options.functionName, *module, errors);
     return;
@@ -170,6 +178,13 @@ void kdc::driver::addCompileCommands(CLI::App &app,
       ->capture_default_str()
       ->check(CLI::IsMember(
           {"x86-64-avx2", "aarch64-neon", "cortex-m4", "generic"}));
+  cmd->add_option("--stage", o->stage,
+                  "With --emit mlir: print the module after this step of the "
+                  "pipeline: imported (the importer's output), fused (+ "
+                  "student-fuse-conv) or planned (+ student-plan-memory, "
+                  "what --emit c++ lowers)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"imported", "fused", "planned"}));
   cmd->add_option("--report", o->report,
                   "With --emit c++: write a JSON report (multiply-adds, "
                   "weight and workspace bytes, per-op table)");

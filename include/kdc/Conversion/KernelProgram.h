@@ -9,6 +9,11 @@
 // The program knows nothing about C++ syntax; kdc/Target/CppEmitter.h prints
 // it. Keeping the two apart lets an object-code emitter reuse the lowering.
 //
+// With student-plan-memory's attributes on the function (kdc compile runs
+// student-fuse-conv and student-plan-memory first: kdc/Conversion/
+// Pipeline.h), the program follows that plan; without them it allocates
+// every buffer sequentially.
+//
 // First cut: the ops of kdc's CNN student and of PyTorch's Kim CNN
 // (embedding, conv1d -> activation -> max_pool_time or the fused conv_bank,
 // concat of vectors, dense, standalone activations, max_pool_time, softmax),
@@ -116,6 +121,11 @@ struct KernelProgram {
 /// offending op and returns failure.
 mlir::LogicalResult buildKernelProgram(mlir::ModuleOp module, KernelIsa isa,
                                        KernelProgram &out);
+
+/// A location as a report shows it: the ONNX node name of a NameLoc (the
+/// importer's), file:line:col of a file location, the parts of a fused one
+/// joined with ','.
+std::string shortLocation(mlir::Location loc);
 
 /// The bytes of the module's `student.tokenizer` (the sentencepiece .model),
 /// if it has one and its featurizer is "bpe".
