@@ -26,9 +26,23 @@ config.substitutions.append(("%runtime_include",
                              os.path.join(config.kdc_src_root, "runtime", "include")))
 config.substitutions.append(("%kdcrt", os.path.join(config.kdc_obj_root, "lib", "libkdcrt.a")))
 llvm_config.add_tool_substitutions(["kdc-bpe-train"], [config.kdc_tools_dir])
+# test/cmake: install this build tree and build examples/ against it.
+config.substitutions.append(("%kdc_obj_root", config.kdc_obj_root))
+config.substitutions.append(("%kdc_src_root", config.kdc_src_root))
 if os.path.exists("/proc/cpuinfo") and " avx2 " in open("/proc/cpuinfo").read() \
         and " fma " in open("/proc/cpuinfo").read():
     config.available_features.add("host-avx2")
+# Cross builds of generated libraries (test/Target/cross-*.test): AArch64
+# Linux run under qemu-user with the target's libraries, and Cortex-M4F
+# compiled only. Without the tools those tests are UNSUPPORTED.
+import shutil as _shutil
+if all(_shutil.which(t) for t in ("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-g++",
+                                   "aarch64-linux-gnu-ar", "qemu-aarch64")) \
+        and os.path.isdir("/usr/aarch64-linux-gnu"):
+    config.available_features.add("aarch64-cross")
+if all(_shutil.which(t) for t in ("arm-none-eabi-gcc", "arm-none-eabi-g++",
+                                   "arm-none-eabi-size")):
+    config.available_features.add("arm-none-eabi")
 import subprocess as _subprocess
 if _subprocess.run(["/usr/bin/python3", "-c", "import numpy"],
                    stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL).returncode == 0:
