@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the bundled data, at demo size (a few minutes on 2 cores):
 # train a small Transformer teacher on MASSIVE en-US, label MASSIVE's
-# train+dev text with its logits, distil a CNN student, and compare both on
-# the test split. Then the compiler front half on an example student.
+# train+dev text with its logits, distil a CNN student, compare both on the
+# test split, export the student to ONNX, compile it to C++, build the
+# generated library with the runtime, and classify a few utterances.
 #
 #   scripts/demo.sh [MASSIVE.jsonl]
 #
@@ -30,25 +31,37 @@ mkdir -p "$work"
 start=$(date +%s)
 done_model() { grep -q '"fingerprint": "[0-9a-f]' "$1/config.json" 2>/dev/null; }
 
-echo "== 1/4 train a small teacher (2 layers x 128, 4 epochs)"
+echo "== 1/6 train a small teacher (2 layers x 128, 4 epochs)"
 done_model "$work/teacher" || "$bin/kdc" train-teacher --train "$massive" --dev "$massive" \
   --out "$work/teacher" --epochs 4 --layers 2 --hidden 128 --heads 4 --ffn 256 \
   $( [ -e "$work/teacher/checkpoint.pt" ] && echo --resume )
 
-echo "== 2/4 label MASSIVE train+dev text with the teacher's logits"
+echo "== 2/6 label MASSIVE train+dev text with the teacher's logits"
 [ -e "$work/pool.done" ] || { "$bin/kdc" label --teacher "$work/teacher" --data "$massive" \
   --partition train dev --out "$work/pool.kdl" && touch "$work/pool.done"; }
 
-echo "== 3/4 distil a CNN student (widths 2-6, 128 filters, 6 epochs)"
+echo "== 3/6 distil a CNN student (widths 2-6, 128 filters, 6 epochs)"
 done_model "$work/student" || "$bin/kdc" distill --logits "$work/pool.kdl" --dev "$massive" \
   --out "$work/student" --epochs 6 --embed-dim 128 --filters 128 \
   $( [ -e "$work/student/checkpoint.pt" ] && echo --resume )
 
-echo "== 4/4 student vs teacher on MASSIVE test"
+echo "== 4/6 student vs teacher on MASSIVE test"
 "$bin/kdc" eval --model "$work/student" --teacher "$work/teacher" --test "$massive" \
   --json "$work/eval.json"
-echo "pipeline: $(( $(date +%s) - start )) s; models and reports in $work"
 
-example="$here/examples/mlir/cnn-student.mlir"
-echo "== the compiler front half: kdc-opt $example --canonicalize --student-pack-bits"
-"$bin/kdc-opt" "$example" --canonicalize --student-pack-bits
+echo "== 5/6 export to ONNX and compile to C++"
+target=generic
+grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && target=x86-64-avx2
+"$bin/kdc" export --model "$work/student" --out "$work/student.onnx"
+"$bin/kdc" compile "$work/student.onnx" --emit c++ --target "$target" --name intent \
+  -o "$work/lib" --report "$work/lib/report.json"
+echo "compiled for $target into $work/lib ($(ls "$work/lib" | tr '\n' ' '))"
+
+echo "== 6/6 build the generated library and classify"
+"${CXX:-c++}" -std=c++17 -O2 -Wall -Wextra -Werror -I "$work/lib" -I "$here/runtime/include" \
+  "$here/examples/intent-classifier/main.cpp" "$work/lib/intent.cpp" "$work/lib/intent.weights.S" \
+  "$build/lib/libkdcrt.a" -lm -o "$work/intent-classifier"
+printf '%s\n' "wake me up at seven tomorrow" "what's the weather like in paris" \
+  "play some jazz" "turn the lights off in the kitchen" "how do i say thank you in french" |
+  "$work/intent-classifier"
+echo "pipeline: $(( $(date +%s) - start )) s; models, reports and the library in $work"
