@@ -3,7 +3,7 @@
 #
 #   kdc_add_model(<target> MODEL file.onnx
 #                 TARGET x86-64-avx2|aarch64-neon|cortex-m4|generic
-#                 [EMIT c++|obj] [NAME name] [MAX_TOKENS n])
+#                 [EMIT c++|obj] [NAME name] [MAX_TOKENS n] [MAX_TEXT_BYTES n])
 #
 # runs `kdc compile` into ${CMAKE_CURRENT_BINARY_DIR}/<target>/ and adds the
 # static library <target> (NAME.cpp + NAME.weights.S, or NAME.o), which
@@ -32,7 +32,7 @@ endif()
 unset(_kdc_languages)
 
 function(kdc_add_model target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MODEL;TARGET;EMIT;NAME;MAX_TOKENS" "")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MODEL;TARGET;EMIT;NAME;MAX_TOKENS;MAX_TEXT_BYTES" "")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "kdc_add_model(${target}): unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
@@ -100,6 +100,9 @@ function(kdc_add_model target)
            --name ${ARG_NAME} -o "${dir}")
   if(ARG_MAX_TOKENS)
     list(APPEND args --max-tokens ${ARG_MAX_TOKENS})
+  endif()
+  if(ARG_MAX_TEXT_BYTES)
+    list(APPEND args --max-text-bytes ${ARG_MAX_TEXT_BYTES})
   endif()
   if(ARG_EMIT STREQUAL "c++")
     list(APPEND args --report "${report}")

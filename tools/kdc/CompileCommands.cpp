@@ -42,6 +42,9 @@ struct CompileOptions {
   std::string target = "generic";
   std::string report;
   std::string stage = "imported";
+  /// Longest text NAME_predict accepts; its BPE scratch is most of the
+  /// workspace of a text-in model, so small devices want it small.
+  size_t maxTextBytes = 4096;
 };
 
 void writeFile(const std::string &path, const void *data, size_t size) {
@@ -63,6 +66,7 @@ void writeCppLibrary(const CompileOptions &o, const std::string &name,
   options.target = o.target;
   options.isa = *target::parseTarget(o.target);
   options.source = llvm::sys::path::filename(o.model).str();
+  options.maxTextBytes = o.maxTextBytes;
   if (auto spm = conversion::getTokenizerBytes(module)) {
     // The tokenizer library throws kdc::Error; it names the model.
     options.bpeModel = tokenizer::buildRuntimeModel(
@@ -172,6 +176,12 @@ void kdc::driver::addCompileCommands(CLI::App &app,
                   "Static token count T for a model exported with a dynamic "
                   "sequence length (default: the model's kdc.max_tokens)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-text-bytes", o->maxTextBytes,
+                  "Longest UTF-8 text NAME_predict accepts (longer text "
+                  "returns KDC_ERR_BUFFER_TOO_SMALL); the encoder's scratch, "
+                  "about 100 bytes per text byte, is part of the workspace")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t(16), size_t(1) << 20));
   cmd->add_option("--target", o->target,
                   "Kernels the generated code calls: x86-64-avx2, "
                   "aarch64-neon, cortex-m4 or generic (portable scalar)")
