@@ -1,7 +1,5 @@
-/* f32 attention pooling, AVX2+FMA. Scores are recomputed in the second pass
- * (no workspace); the c softmax weights use libm's expf. */
-#include <math.h>
-
+/* f32 attention pooling, AVX2+FMA (internal/attnpool.h). */
+#include "internal/attnpool.h"
 #include "internal/avx2-fma.h"
 
 static float dot(size_t n, const float *a, const float *b) {
@@ -19,41 +17,33 @@ static float dot(size_t n, const float *a, const float *b) {
   return kdc_avx2_hsum(_mm256_add_ps(s0, s1));
 }
 
+static void axpy(size_t n, float a, const float *x, float *y) {
+  const __m256 av = _mm256_set1_ps(a);
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(y + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + j),
+                                            _mm256_loadu_ps(y + j)));
+  if (j < n) {
+    const __m256i mask = kdc_avx2_mask(n - j);
+    _mm256_maskstore_ps(y + j, mask,
+                        _mm256_fmadd_ps(av, _mm256_maskload_ps(x + j, mask),
+                                        _mm256_maskload_ps(y + j, mask)));
+  }
+}
+
+static void scale(size_t n, float s, float *y) {
+  const __m256 sv = _mm256_set1_ps(s);
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(y + j, _mm256_mul_ps(sv, _mm256_loadu_ps(y + j)));
+  for (; j < n; j++)
+    y[j] *= s;
+}
+
 void kdc_f32_attnpool_ukernel__avx2_fma(size_t rows, size_t channels,
                                         const float *x, size_t x_stride,
                                         const float *query, size_t count,
                                         float *out) {
-  if (rows == 0)
-    return;
-  const size_t c = kdc_clamp_count(count, rows);
-  float m = -INFINITY;
-  for (size_t t = 0; t < c; t++) {
-    const float s = dot(channels, x + t * x_stride, query);
-    m = s > m ? s : m;
-  }
-  for (size_t j = 0; j < channels; j++)
-    out[j] = 0.0f;
-  float sum = 0.0f;
-  for (size_t t = 0; t < c; t++) {
-    const float *row = x + t * x_stride;
-    const float a = expf(dot(channels, row, query) - m);
-    const __m256 av = _mm256_set1_ps(a);
-    sum += a;
-    size_t j = 0;
-    for (; j + 8 <= channels; j += 8)
-      _mm256_storeu_ps(out + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(row + j),
-                                                _mm256_loadu_ps(out + j)));
-    if (j < channels) {
-      const __m256i mask = kdc_avx2_mask(channels - j);
-      _mm256_maskstore_ps(out + j, mask,
-                          _mm256_fmadd_ps(av, _mm256_maskload_ps(row + j, mask),
-                                          _mm256_maskload_ps(out + j, mask)));
-    }
-  }
-  const __m256 inv = _mm256_set1_ps(1.0f / sum);
-  size_t j = 0;
-  for (; j + 8 <= channels; j += 8)
-    _mm256_storeu_ps(out + j, _mm256_mul_ps(inv, _mm256_loadu_ps(out + j)));
-  for (; j < channels; j++)
-    out[j] *= 1.0f / sum;
+  kdc_f32_attnpool(rows, channels, x, x_stride, query, count, out, dot, axpy,
+                   scale);
 }

@@ -1,7 +1,5 @@
-/* f32 attention pooling, AArch64 NEON. Scores are recomputed in the second
- * pass (no workspace); the c softmax weights use libm's expf. */
-#include <math.h>
-
+/* f32 attention pooling, AArch64 NEON (internal/attnpool.h). */
+#include "internal/attnpool.h"
 #include "internal/neon.h"
 
 static float dot(size_t n, const float *a, const float *b) {
@@ -19,35 +17,26 @@ static float dot(size_t n, const float *a, const float *b) {
   return s;
 }
 
+static void axpy(size_t n, float a, const float *x, float *y) {
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    vst1q_f32(y + j, vfmaq_n_f32(vld1q_f32(y + j), vld1q_f32(x + j), a));
+  for (; j < n; j++)
+    y[j] += a * x[j];
+}
+
+static void scale(size_t n, float s, float *y) {
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    vst1q_f32(y + j, vmulq_n_f32(vld1q_f32(y + j), s));
+  for (; j < n; j++)
+    y[j] *= s;
+}
+
 void kdc_f32_attnpool_ukernel__neon(size_t rows, size_t channels,
                                     const float *x, size_t x_stride,
                                     const float *query, size_t count,
                                     float *out) {
-  if (rows == 0)
-    return;
-  const size_t c = kdc_clamp_count(count, rows);
-  float m = -INFINITY;
-  for (size_t t = 0; t < c; t++) {
-    const float s = dot(channels, x + t * x_stride, query);
-    m = s > m ? s : m;
-  }
-  for (size_t j = 0; j < channels; j++)
-    out[j] = 0.0f;
-  float sum = 0.0f;
-  for (size_t t = 0; t < c; t++) {
-    const float *row = x + t * x_stride;
-    const float a = expf(dot(channels, row, query) - m);
-    sum += a;
-    size_t j = 0;
-    for (; j + 4 <= channels; j += 4)
-      vst1q_f32(out + j, vfmaq_n_f32(vld1q_f32(out + j), vld1q_f32(row + j), a));
-    for (; j < channels; j++)
-      out[j] += a * row[j];
-  }
-  const float inv = 1.0f / sum;
-  size_t j = 0;
-  for (; j + 4 <= channels; j += 4)
-    vst1q_f32(out + j, vmulq_n_f32(vld1q_f32(out + j), inv));
-  for (; j < channels; j++)
-    out[j] *= inv;
+  kdc_f32_attnpool(rows, channels, x, x_stride, query, count, out, dot, axpy,
+                   scale);
 }
