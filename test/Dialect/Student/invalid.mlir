@@ -274,6 +274,22 @@ func.func @max_pool_features(%x: tensor<8x4xf32>) {
 
 // -----
 
+func.func @mask_rows_vector(%x: tensor<8xf32>, %n: index) {
+  // expected-error @+1 {{operand #0 must be statically shaped 2D tensor of floating-point values, but got 'tensor<8xf32>'}}
+  %0 = student.mask_rows %x count %n : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @mask_rows_types(%x: tensor<8x4xf32>, %n: index) {
+  // expected-error @+1 {{failed to verify that all of {input, result} have same type}}
+  %0 = "student.mask_rows"(%x, %n) : (tensor<8x4xf32>, index) -> tensor<8x3xf32>
+  return
+}
+
+// -----
+
 func.func @concat_empty() {
   // expected-error @+1 {{needs at least one input}}
   %0 = student.concat {axis = 0} : () -> tensor<4xf32>

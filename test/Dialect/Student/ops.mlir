@@ -104,3 +104,10 @@ func.func @codebooks() -> (tensor<2x4xf32>, tensor<2x3xf32>, tensor<3x3xf32>) {
     }
   }
 #-}
+
+// CHECK-LABEL: func.func @mask_rows
+func.func @mask_rows(%x: tensor<6x4xf32>, %n: index) -> tensor<6x4xf32> {
+  // CHECK: student.mask_rows %{{.*}} count %{{.*}} : tensor<6x4xf32>
+  %m = student.mask_rows %x count %n : tensor<6x4xf32>
+  return %m : tensor<6x4xf32>
+}

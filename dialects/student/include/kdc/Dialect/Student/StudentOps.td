@@ -180,6 +180,27 @@ def Student_MaxPoolTimeOp : Student_Op<"max_pool_time", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Student_MaskRowsOp : Student_Op<"mask_rows",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Zeroes the rows of a sequence at and past its length";
+  let description = [{
+    `result[t, :] = input[t, :]` for t < c and `0` for t >= c, where c is
+    `count` clamped to `[1, T]`. A student whose per-position layers have a
+    bias (a dense bottleneck before a recurrence or a convolution that reads
+    the future) uses it to keep padding rows at zero, so its result does not
+    depend on how far the input was padded.
+
+    ```mlir
+    %m = student.mask_rows %b count %n : tensor<32x128xf32>
+    ```
+  }];
+  let arguments = (ins Student_FloatMatrix:$input, Index:$count);
+  let results = (outs Student_FloatMatrix:$result);
+  let assemblyFormat = [{
+    $input `count` $count attr-dict `:` type($input)
+  }];
+}
+
 def Student_ConcatOp : Student_Op<"concat", [Pure]> {
   let summary = "Concatenates tensors along one axis";
   let description = [{
