@@ -1,12 +1,15 @@
 //===- OnnxExport.cpp - trained students as ONNX files --------------------===//
 //
-// Builds the graph of docs/onnx.md with libonnx's protobuf classes. One
-// translation unit on purpose: LibTorch headers cost ~40 s per file here.
+// Builds the graphs of docs/onnx.md with libonnx's protobuf classes. The
+// only translation unit of lib/Export that includes LibTorch (its headers
+// cost ~40 s per file here): the pQRNN graph (PqrnnGraph.cpp) gets the
+// weights copied out as plain arrays.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kdc/Export/OnnxExport.h"
 
+#include "GraphBuilder.h"
 #include "ModelDir.h"
 
 #include "kdc/Support/Error.h"
@@ -28,6 +31,7 @@
 #include <set>
 
 using namespace kdc;
+using namespace kdc::exporter;
 using namespace kdc::train;
 namespace fs = std::filesystem;
 
@@ -69,81 +73,19 @@ std::string base64(const std::string &bytes) {
   return out;
 }
 
-void declareTensor(onnx::ValueInfoProto *value, const std::string &name,
-                   int32_t elemType, const std::vector<int64_t> &dims) {
-  value->set_name(name);
-  onnx::TypeProto_Tensor *type = value->mutable_type()->mutable_tensor_type();
-  type->set_elem_type(elemType);
-  onnx::TensorShapeProto *shape = type->mutable_shape();
-  for (int64_t d : dims)
-    shape->add_dim()->set_dim_value(d);
+WeightData copyWeight(const torch::Tensor &t) {
+  torch::Tensor w = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  WeightData out;
+  out.dims.assign(w.sizes().begin(), w.sizes().end());
+  out.data.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+  return out;
 }
 
-void setInts(onnx::NodeProto &node, const std::string &name,
-             const std::vector<int64_t> &values) {
-  onnx::AttributeProto *a = node.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t v : values)
-    a->add_ints(v);
+void addWeight(GraphBuilder &b, const std::string &name,
+               const torch::Tensor &t) {
+  WeightData w = copyWeight(t);
+  b.weight(name, w.dims, w.data.data());
 }
-
-void setInt(onnx::NodeProto &node, const std::string &name, int64_t value) {
-  onnx::AttributeProto *a = node.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INT);
-  a->set_i(value);
-}
-
-/// Appends nodes and initializers to a graph, with the value names of
-/// docs/onnx.md so a reader can match the file against the document.
-class GraphBuilder {
-public:
-  explicit GraphBuilder(onnx::GraphProto &graph) : graph(graph) {}
-
-  /// Each node is named after its single output: unique, and what Netron
-  /// shows.
-  onnx::NodeProto &node(const std::string &op,
-                        std::initializer_list<std::string> inputs,
-                        const std::string &output) {
-    onnx::NodeProto *n = graph.add_node();
-    n->set_op_type(op);
-    n->set_name(output);
-    for (const std::string &in : inputs)
-      n->add_input(in);
-    n->add_output(output);
-    return *n;
-  }
-
-  void weight(const std::string &name, const torch::Tensor &t) {
-    torch::Tensor w = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
-    onnx::TensorProto *p = addInitializer(name, onnx::TensorProto::FLOAT);
-    for (int64_t d : w.sizes())
-      p->add_dims(d);
-    p->set_raw_data(w.data_ptr<float>(), size_t(w.numel()) * sizeof(float));
-  }
-
-  void int64s(const std::string &name, const std::vector<int64_t> &values) {
-    onnx::TensorProto *p = addInitializer(name, onnx::TensorProto::INT64);
-    p->add_dims(int64_t(values.size()));
-    p->set_raw_data(values.data(), values.size() * sizeof(int64_t));
-  }
-
-  void scalar(const std::string &name, float value) {
-    onnx::TensorProto *p = addInitializer(name, onnx::TensorProto::FLOAT);
-    p->set_raw_data(&value, sizeof value);
-  }
-
-private:
-  onnx::TensorProto *addInitializer(const std::string &name, int32_t type) {
-    onnx::TensorProto *p = graph.add_initializer();
-    p->set_name(name);
-    p->set_data_type(type);
-    return p;
-  }
-
-  onnx::GraphProto &graph;
-};
 
 /// The CNN student of docs/onnx.md: embedding, one masked conv/ReLU/max-pool
 /// branch per kernel width, concat, dense.
@@ -158,7 +100,7 @@ void buildCnnGraph(onnx::GraphProto &graph, CnnStudentImpl &net,
                 {1, cfg.numClasses});
 
   GraphBuilder b(graph);
-  b.weight("embedding", net.embedding->weight);
+  addWeight(b, "embedding", net.embedding->weight);
   b.node("Gather", {"embedding", "ids"}, "E");
   setInts(b.node("Transpose", {"E"}, "X"), "perm", {0, 2, 1});
   b.int64s("one", {1});
@@ -174,8 +116,8 @@ void buildCnnGraph(onnx::GraphProto &graph, CnnStudentImpl &net,
     if (!suffixes.insert(s).second)
       s += "_" + std::to_string(i);
     auto conv = net.convs[i]->as<torch::nn::Conv1d>();
-    b.weight("conv" + s + ".weight", conv->weight);
-    b.weight("conv" + s + ".bias", conv->bias);
+    addWeight(b, "conv" + s + ".weight", conv->weight);
+    addWeight(b, "conv" + s + ".bias", conv->bias);
     // All five attributes, as PyTorch's exporter writes them, so the
     // importer sees one form of Conv whichever tool wrote the file.
     onnx::NodeProto &c = b.node(
@@ -207,10 +149,33 @@ void buildCnnGraph(onnx::GraphProto &graph, CnnStudentImpl &net,
     concat.add_input(y);
   setInt(concat, "axis", 1);
 
-  b.weight("output.weight", net.output->weight);
-  b.weight("output.bias", net.output->bias);
+  addWeight(b, "output.weight", net.output->weight);
+  addWeight(b, "output.bias", net.output->bias);
   setInt(b.node("Gemm", {"H", "output.weight", "output.bias"}, "logits"),
          "transB", 1);
+}
+
+/// The pQRNN student: its weights, copied out for PqrnnGraph.cpp.
+PqrnnGraphSpec pqrnnSpec(PqrnnStudentImpl &net) {
+  const PqrnnConfig &cfg = net.config;
+  PqrnnGraphSpec spec;
+  spec.maxTokens = cfg.maxTokens, spec.features = cfg.featureSize;
+  spec.bottleneck = cfg.bottleneck, spec.state = cfg.state;
+  spec.numClasses = cfg.numClasses;
+  spec.bottleneckWeight = copyWeight(net.bottleneck->weight);
+  spec.bottleneckBias = copyWeight(net.bottleneck->bias);
+  for (int64_t l = 0; l < cfg.layers; ++l) {
+    auto fwd = net.forwardGates[size_t(l)]->as<torch::nn::Conv1d>();
+    auto bwd = net.backwardGates[size_t(l)]->as<torch::nn::Conv1d>();
+    spec.forwardWeight.push_back(copyWeight(fwd->weight));
+    spec.forwardBias.push_back(copyWeight(fwd->bias));
+    spec.backwardWeight.push_back(copyWeight(bwd->weight));
+    spec.backwardBias.push_back(copyWeight(bwd->bias));
+  }
+  spec.query = copyWeight(net.query.view({-1, 1})); // [2H, 1] for MatMul
+  spec.outputWeight = copyWeight(net.output->weight);
+  spec.outputBias = copyWeight(net.output->bias);
+  return spec;
 }
 
 void addMetadata(onnx::ModelProto &model, const std::string &key,
@@ -270,31 +235,23 @@ void kdc::exporter::exportOnnx(const std::string &modelDir,
   // The config alone decides whether the folder can be exported, before the
   // (possibly large) weights are loaded.
   ModelConfig config = readModelConfig(modelDir);
-  if (config.kind != "cnn")
+  bool pqrnn = config.kind == "pqrnn";
+  if (config.kind != "cnn" && !pqrnn)
     throw Error(configPath + ": a model of kind '" + config.kind +
-                "' cannot be exported yet; kdc export writes CNN students "
-                "(kind \"cnn\")");
-  const CnnConfig &cfg = config.cnn;
-  if (cfg.widths.empty())
-    throw Error(configPath + ": the CNN has no kernel widths");
-  int64_t widest = *std::max_element(cfg.widths.begin(), cfg.widths.end());
-  if (cfg.maxTokens < widest)
-    throw Error(configPath + ": max_tokens " + std::to_string(cfg.maxTokens) +
-                " is below the widest kernel (" + std::to_string(widest) +
-                "), so a fixed-length graph would have no window to pool");
+                "' cannot be exported yet; kdc export writes CNN and pQRNN "
+                "students (kind \"cnn\" or \"pqrnn\")");
+  if (!pqrnn) {
+    const CnnConfig &cfg = config.cnn;
+    if (cfg.widths.empty())
+      throw Error(configPath + ": the CNN has no kernel widths");
+    int64_t widest = *std::max_element(cfg.widths.begin(), cfg.widths.end());
+    if (cfg.maxTokens < widest)
+      throw Error(configPath + ": max_tokens " + std::to_string(cfg.maxTokens) +
+                  " is below the widest kernel (" + std::to_string(widest) +
+                  "), so a fixed-length graph would have no window to pool");
+  }
 
   Classifier c = loadClassifier(modelDir);
-  auto net = std::dynamic_pointer_cast<CnnStudentImpl>(c.module);
-  if (!net)
-    throw Error(modelDir + ": the loaded network is not a CNN student");
-  // Ids beyond the table would make Gather read out of bounds in runtimes
-  // that do not check, so the two files must agree.
-  if (int64_t(c.tokenizer->vocabSize()) > cfg.vocabSize)
-    throw Error(modelDir + ": tokenizer.model has " +
-                std::to_string(c.tokenizer->vocabSize()) +
-                " pieces but the embedding only " +
-                std::to_string(cfg.vocabSize) + " rows");
-
   onnx::ModelProto model;
   model.set_ir_version(kOnnxIrVersion);
   onnx::OperatorSetIdProto *opset = model.add_opset_import();
@@ -302,37 +259,52 @@ void kdc::exporter::exportOnnx(const std::string &modelDir,
   opset->set_version(kOnnxOpset);
   model.set_producer_name("kdc");
   model.set_producer_version(KDC_VERSION_STRING);
-  model.set_doc_string("kdc CNN student" +
+  model.set_doc_string(std::string(pqrnn ? "kdc pQRNN student"
+                                         : "kdc CNN student") +
                        (config.trainedWith.empty()
                             ? std::string()
                             : " (" + config.trainedWith + ")"));
-  {
-    torch::NoGradGuard noGrad;
-    buildCnnGraph(*model.mutable_graph(), *net, c.maxTokens);
-  }
-
-  std::string tokenizerBytes =
-      readFile((fs::path(modelDir) / "tokenizer.model").string());
   addMetadata(model, "kdc.version", KDC_VERSION_STRING);
-  addMetadata(model, "kdc.kind", "cnn");
+  addMetadata(model, "kdc.kind", config.kind);
   addMetadata(model, "kdc.max_tokens", std::to_string(c.maxTokens));
-  addMetadata(model, "kdc.featurizer", "bpe");
-  addMetadata(model, "kdc.tokenizer", base64(tokenizerBytes));
+  if (pqrnn) {
+    auto net = std::dynamic_pointer_cast<PqrnnStudentImpl>(c.module);
+    if (!net)
+      throw Error(modelDir + ": the loaded network is not a pQRNN student");
+    {
+      torch::NoGradGuard noGrad;
+      buildPqrnnGraph(*model.mutable_graph(), pqrnnSpec(*net));
+    }
+    // The projection runs outside the graph (ONNX has no hashing); these
+    // are its settings, for a library that computes the features itself.
+    addMetadata(model, "kdc.featurizer", "projection");
+    addMetadata(model, "kdc.projection", projectionJson(config.pqrnn));
+  } else {
+    const CnnConfig &cfg = config.cnn;
+    auto net = std::dynamic_pointer_cast<CnnStudentImpl>(c.module);
+    if (!net)
+      throw Error(modelDir + ": the loaded network is not a CNN student");
+    // Ids beyond the table would make Gather read out of bounds in runtimes
+    // that do not check, so the two files must agree.
+    if (int64_t(c.tokenizer->vocabSize()) > cfg.vocabSize)
+      throw Error(modelDir + ": tokenizer.model has " +
+                  std::to_string(c.tokenizer->vocabSize()) +
+                  " pieces but the embedding only " +
+                  std::to_string(cfg.vocabSize) + " rows");
+    {
+      torch::NoGradGuard noGrad;
+      buildCnnGraph(*model.mutable_graph(), *net, c.maxTokens);
+    }
+    std::string tokenizerBytes =
+        readFile((fs::path(modelDir) / "tokenizer.model").string());
+    addMetadata(model, "kdc.featurizer", "bpe");
+    addMetadata(model, "kdc.tokenizer", base64(tokenizerBytes));
+  }
   addMetadata(model, "kdc.labels", nlohmann::json(config.labels).dump());
   if (!config.fingerprint.empty())
     addMetadata(model, "kdc.fingerprint", config.fingerprint);
-  // ModelConfig has no field for it yet; a distilled folder may name its
-  // teacher in config.json, and the file should carry it along.
-  std::ifstream configFile(configPath);
-  nlohmann::json raw =
-      nlohmann::json::parse(configFile, nullptr, /*allow_exceptions=*/false);
-  if (raw.is_object()) {
-    auto teacher = raw.find("teacher_fingerprint");
-    if (teacher != raw.end() && teacher->is_string() &&
-        !teacher->get<std::string>().empty())
-      addMetadata(model, "kdc.teacher_fingerprint",
-                  teacher->get<std::string>());
-  }
+  if (!config.teacherFingerprint.empty())
+    addMetadata(model, "kdc.teacher_fingerprint", config.teacherFingerprint);
 
   checkModel(model, "the ONNX graph exported from '" + modelDir + "'");
   std::string bytes;
@@ -340,7 +312,7 @@ void kdc::exporter::exportOnnx(const std::string &modelDir,
     throw Error(modelDir + ": the model exceeds protobuf's 2 GB limit for "
                            "one ONNX file");
   writeAtomically(bytes, out);
-  log << "exported " << modelDir << " (cnn, " << c.maxTokens << " tokens, "
+  log << "exported " << modelDir << " (" << config.kind << ", " << c.maxTokens << " tokens, "
       << config.labels.size() << " classes) to " << out << " (" << bytes.size()
       << " bytes, opset " << kOnnxOpset << ")\n";
 }

@@ -278,14 +278,26 @@ struct OpHandlerEntry {
 /// The default ONNX domain ("" and "ai.onnx" both name it here as "").
 inline constexpr llvm::StringLiteral kOnnxDomain = "";
 inline constexpr llvm::StringLiteral kMicrosoftDomain = "com.microsoft";
-/// Fused nodes the importer's own pattern rewrites create (GELU).
+/// Fused nodes the importer's own pattern rewrites create (GELU,
+/// AttentionPool).
 inline constexpr llvm::StringLiteral kPatternDomain = "kdc.pattern";
 
 llvm::ArrayRef<OpHandlerEntry> getOpHandlers();
 
+/// The `index` operand for a count over a sequence of `length` rows
+/// (OpHandlers.cpp). The kernels clamp counts to [1, length].
+mlir::FailureOr<mlir::Value> countOperand(NodeBinder &b, const CountInfo &c,
+                                          int64_t length);
+
+/// The pQRNN's ops (Recurrence.cpp): a Scan whose body is one fo-pooling
+/// step becomes `student.qrnn`; the fused AttentionPool pattern node
+/// becomes `student.attention_pool`.
+mlir::LogicalResult importScan(NodeBinder &b);
+mlir::LogicalResult importAttentionPool(NodeBinder &b);
+
 /// Rewrites multi-node patterns of the (topologically sorted, live) node
-/// list into single fused nodes (for now the GELU forms PyTorch exports),
-/// whose storage `fused` owns.
+/// list into single fused nodes (the GELU forms PyTorch exports, and the
+/// pQRNN's attention pooling), whose storage `fused` owns.
 void fuseOnnxPatterns(
     std::vector<const onnx::NodeProto *> &nodes,
     const llvm::StringMap<const onnx::TensorProto *> &initializers,

@@ -89,6 +89,7 @@ private:
   LogicalResult parse(StringRef bytes);
   LogicalResult readOpsets();
   LogicalResult readMetadata();
+  FailureOr<DictionaryAttr> readProjection(StringRef value);
   LogicalResult readInitializers();
   LogicalResult readInputs();
   LogicalResult orderNodes();
@@ -115,6 +116,9 @@ private:
 
   std::optional<int64_t> metaMaxTokens;
   std::optional<size_t> numLabels;
+  /// kdc.featurizer, and kdc.projection's feature count.
+  std::optional<std::string> metaFeaturizer;
+  std::optional<int64_t> metaProjectionFeatures;
   SmallVector<NamedAttribute> moduleAttrs;
 };
 
@@ -195,6 +199,11 @@ LogicalResult Importer::readMetadata() {
                           "integer, got '"
                        << value << "'";
       metaMaxTokens = n;
+    } else if (key == "projection") {
+      FailureOr<DictionaryAttr> dict = readProjection(value);
+      if (failed(dict))
+        return failure();
+      moduleAttrs.push_back(b.getNamedAttr("student.projection", *dict));
     } else if (key == "tokenizer") {
       // The sentencepiece model, so one file is enough to compile a
       // text-in library; kept as a blob rather than megabytes of text.
@@ -211,11 +220,76 @@ LogicalResult Importer::readMetadata() {
               type, "tokenizer",
               HeapAsmResourceBlob::allocateAndCopyInferAlign<char>(bytes))));
     } else {
+      if (key == "featurizer")
+        metaFeaturizer = value.str();
       moduleAttrs.push_back(
           b.getNamedAttr(("student." + key).str(), b.getStringAttr(value)));
     }
   }
   return success();
+}
+
+/// kdc.projection: {"features": 512, "seed": "0x6B64632D70726F6A",
+/// "split_codepoints": false, "bos": false, "eos": false}, the runtime
+/// projection's configuration (runtime/include/kdc/runtime/projection.h).
+FailureOr<DictionaryAttr> Importer::readProjection(StringRef value) {
+  Builder b(&context);
+  auto fail = [&]() {
+    InFlightDiagnostic d = error();
+    d << "metadata kdc.projection ";
+    return d;
+  };
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(value);
+  if (!json) {
+    fail() << "is not valid JSON: " << llvm::toString(json.takeError());
+    return failure();
+  }
+  const llvm::json::Object *obj = json->getAsObject();
+  if (!obj) {
+    fail() << "must be a JSON object with keys features, seed, "
+              "split_codepoints, bos and eos";
+    return failure();
+  }
+  for (const auto &entry : *obj) {
+    StringRef k = entry.first;
+    if (k != "features" && k != "seed" && k != "split_codepoints" &&
+        k != "bos" && k != "eos") {
+      fail() << "has an unknown key '" << k
+             << "' (expected features, seed, split_codepoints, bos, eos)";
+      return failure();
+    }
+  }
+  std::optional<int64_t> features = obj->getInteger("features");
+  if (!features || *features < 1 || *features > 4096) {
+    fail() << "key 'features' must be an integer from 1 to 4096 (the "
+              "projection's largest feature size)";
+    return failure();
+  }
+  std::optional<StringRef> seed = obj->getString("seed");
+  bool seedOk = seed && seed->size() > 2 && seed->size() <= 18 &&
+                (seed->starts_with("0x") || seed->starts_with("0X"));
+  uint64_t seedValue = 0;
+  if (seedOk)
+    seedOk = !seed->drop_front(2).getAsInteger(16, seedValue);
+  if (!seedOk) {
+    fail() << "key 'seed' must be a string \"0x\" followed by 1 to 16 hex "
+              "digits (a 64-bit seed)";
+    return failure();
+  }
+  SmallVector<NamedAttribute> attrs;
+  attrs.push_back(
+      b.getNamedAttr("features", b.getI64IntegerAttr(*features)));
+  attrs.push_back(b.getNamedAttr("seed", b.getStringAttr(*seed)));
+  for (StringRef k : {"split_codepoints", "bos", "eos"}) {
+    std::optional<bool> flag = obj->getBoolean(k);
+    if (!flag) {
+      fail() << "key '" << k << "' must be true or false";
+      return failure();
+    }
+    attrs.push_back(b.getNamedAttr(k, b.getBoolAttr(*flag)));
+  }
+  metaProjectionFeatures = *features;
+  return b.getDictionaryAttr(attrs);
 }
 
 LogicalResult Importer::readInitializers() {
@@ -280,20 +354,33 @@ LogicalResult Importer::readInputs() {
   idsInput = runtime[0];
   lengthInput = runtime.size() > 1 ? runtime[1] : nullptr;
 
-  // The token ids: [1, T] (or [T]); a dynamic T becomes static.
+  // The token ids, [1, T] (or [T]), or the projection features of the
+  // tokens, [1, T, P]; a dynamic T becomes static.
   const auto &ids = idsInput->type().tensor_type();
   int32_t idsType = ids.elem_type();
-  if (idsType != TensorProto::INT64 && idsType != TensorProto::INT32)
+  // Features are always batched, [1, T, P]: a float [1, N] input is far
+  // more likely a mistake than a single-token utterance.
+  bool features = idsType == TensorProto::FLOAT && ids.has_shape() &&
+                  ids.shape().dim_size() == 3;
+  if (idsType != TensorProto::INT64 && idsType != TensorProto::INT32 &&
+      !features)
     return error() << "graph input '" << idsInput->name() << "' has element "
                    << "type " << dtypeName(idsType)
-                   << "; token ids must be int64 or int32";
-  if (!ids.has_shape() || ids.shape().dim_size() < 1 ||
-      ids.shape().dim_size() > 2)
+                   << "; token ids must be int64 or int32 (token features: "
+                      "float [1, T, P])";
+  if (!features && (!ids.has_shape() || ids.shape().dim_size() < 1 ||
+                    ids.shape().dim_size() > 2))
     return error() << "graph input '" << idsInput->name() << "' is "
                    << typeString(idsInput->type())
                    << "; token ids must be [1, T] or [T]";
+  if (metaFeaturizer && (*metaFeaturizer == "projection") != features)
+    return error() << "metadata kdc.featurizer is '" << *metaFeaturizer
+                   << "', but graph input '" << idsInput->name() << "' is "
+                   << typeString(idsInput->type()) << " ("
+                   << (features ? "projection features" : "token ids") << ")";
   int rank = ids.shape().dim_size();
-  if (rank == 2) {
+  bool batched = features || rank == 2;
+  if (batched) {
     std::optional<int64_t> batch = staticDim(ids.shape().dim(0));
     if (batch && *batch != 1)
       return error() << "graph input '" << idsInput->name()
@@ -301,7 +388,21 @@ LogicalResult Importer::readInputs() {
                      << "; the compiled model classifies one utterance at a "
                         "time (batch 1)";
   }
-  const auto &timeDim = ids.shape().dim(rank - 1);
+  int64_t featureSize = 0;
+  if (features) {
+    std::optional<int64_t> p = staticDim(ids.shape().dim(rank - 1));
+    if (!p || *p < 1)
+      return error() << "graph input '" << idsInput->name() << "' is "
+                     << typeString(idsInput->type())
+                     << "; the features per token (P) must be static";
+    if (metaProjectionFeatures && *metaProjectionFeatures != *p)
+      return error() << "metadata kdc.projection has features = "
+                     << *metaProjectionFeatures << ", but graph input '"
+                     << idsInput->name() << "' has " << *p
+                     << " features per token";
+    featureSize = *p;
+  }
+  const auto &timeDim = ids.shape().dim(batched ? 1 : 0);
   std::optional<int64_t> time = staticDim(timeDim);
   if (time) {
     if (*time < 1)
@@ -332,16 +433,29 @@ LogicalResult Importer::readInputs() {
   }
 
   Block &body = *state.builder.getInsertionBlock();
-  auto idsElt =
-      state.builder.getIntegerType(idsType == TensorProto::INT64 ? 64 : 32);
-  auto idsArgType = RankedTensorType::get({maxTokens}, idsElt);
+  RankedTensorType idsArgType;
+  SmallVector<int64_t> idsShape, idsDims;
+  if (features) {
+    idsArgType = RankedTensorType::get({maxTokens, featureSize},
+                                       state.builder.getF32Type());
+    idsShape = {maxTokens, featureSize};
+    idsDims = {0, 1};
+  } else {
+    auto idsElt =
+        state.builder.getIntegerType(idsType == TensorProto::INT64 ? 64 : 32);
+    idsArgType = RankedTensorType::get({maxTokens}, idsElt);
+    idsShape = {maxTokens};
+    idsDims = {0};
+  }
+  if (batched) {
+    idsShape.insert(idsShape.begin(), 1);
+    for (int64_t &d : idsDims)
+      ++d;
+  }
   argTypes.push_back(idsArgType);
   BlockArgument idsArg = body.addArgument(idsArgType, fileLoc());
-  SmallVector<int64_t> idsShape = rank == 2 ? SmallVector<int64_t>{1, maxTokens}
-                                            : SmallVector<int64_t>{maxTokens};
-  state.values[idsInput->name()] = OnnxValue::makeTensor(
-      idsArg, idsType, idsShape,
-      rank == 2 ? SmallVector<int64_t>{1} : SmallVector<int64_t>{0});
+  state.values[idsInput->name()] =
+      OnnxValue::makeTensor(idsArg, idsType, idsShape, idsDims);
 
   if (!lengthInput)
     return success();

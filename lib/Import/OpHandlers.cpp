@@ -173,10 +173,12 @@ std::optional<int64_t> intScalar(const ConstTensor &c) {
   return c.ints[0];
 }
 
+} // namespace
+
 /// The `index` operand for a count over a sequence of `length` rows. The
 /// kernels clamp counts to [1, length], so bounds inside that are free.
-FailureOr<Value> countOperand(NodeBinder &b, const CountInfo &c,
-                              int64_t length) {
+FailureOr<Value> kdc::import::countOperand(NodeBinder &b, const CountInfo &c,
+                                           int64_t length) {
   if (c.lower && *c.lower > 1) {
     b.emitError() << "the token count is clamped to at least " << *c.lower
                   << "; kdc supports counts n + k clamped to [1, " << length
@@ -191,6 +193,8 @@ FailureOr<Value> countOperand(NodeBinder &b, const CountInfo &c,
   }
   return b.state.countIndex(c.offset, b.loc());
 }
+
+namespace {
 
 /// Materializes constant `c`, broadcast to the ONNX shape of tensor `t`, in
 /// t's dialect layout.
@@ -303,7 +307,8 @@ LogicalResult importCast(NodeBinder &b) {
     b.setOutput(0, r);
     return success();
   case ValueKind::Mask:
-    if (dtype != TensorProto::BOOL)
+    // As float (0/1) it masks a recurrence step (the pQRNN's Scan).
+    if (dtype != TensorProto::BOOL && dtype != TensorProto::FLOAT)
       break;
     b.setOutput(0, r);
     return success();
@@ -1189,11 +1194,15 @@ LogicalResult importWhere(NodeBinder &b) {
                             "masking padded tokens before a max over time)";
   const OnnxValue &kept = mask.maskInverted ? **y : **x;
   const OnnxValue &fill = mask.maskInverted ? **x : **y;
+  bool zeroFill = fill.isConstant() && fill.getConst().isFloat() &&
+                  fill.getConst().size() == 1 && fill.getConst().fp[0] == 0.0;
   if (!kept.isTensor() || !fill.isConstant() ||
-      !isNegInfScalar(fill.getConst()))
+      (!isNegInfScalar(fill.getConst()) && !zeroFill))
     return b.emitError() << "a token mask must select between a sequence and "
                             "-inf (Where(positions < count, x, -inf)), so "
-                            "that a max over time ignores padded tokens";
+                            "that a max over time ignores padded tokens, or "
+                            "0 (Where(positions < count, x, 0)), which zeroes "
+                            "the rows past the count";
   if (failed(requireFloat(b, kept, "the masked sequence")))
     return failure();
   std::optional<SmallVector<int64_t>> shape =
@@ -1209,6 +1218,17 @@ LogicalResult importWhere(NodeBinder &b) {
                          << shapeString(kept.shape)
                          << ", which is not the time axis of a sequence";
   OnnxValue r = kept;
+  if (zeroFill) {
+    // Rows at and past the count become 0: an ordinary tensor again.
+    FailureOr<Value> count =
+        countOperand(b, mask.count, kept.shape[kept.dims[0]]);
+    if (failed(count))
+      return failure();
+    r.value = b.builder().create<student::MaskRowsOp>(
+        b.loc(), kept.value.getType(), kept.value, *count);
+    b.setOutput(0, r);
+    return success();
+  }
   r.kind = ValueKind::Masked;
   r.count = mask.count;
   b.setOutput(0, r);
@@ -1794,6 +1814,7 @@ const OpHandlerEntry kOpHandlers[] = {
     {kOnnxDomain, "ReduceMax", 11, importReduceMax},
     {kOnnxDomain, "Relu", 6, importUnary<Unary::Relu>},
     {kOnnxDomain, "Reshape", 5, importReshape},
+    {kOnnxDomain, "Scan", 11, importScan},
     {kOnnxDomain, "Shape", 1, importShape},
     {kOnnxDomain, "Sigmoid", 6, importUnary<Unary::Sigmoid>},
     {kOnnxDomain, "Slice", 10, importSlice},
@@ -1805,6 +1826,7 @@ const OpHandlerEntry kOpHandlers[] = {
     {kOnnxDomain, "Unsqueeze", 13, importUnsqueeze},
     {kOnnxDomain, "Where", 9, importWhere},
     {kMicrosoftDomain, "Gelu", 1, importGelu},
+    {kPatternDomain, "AttentionPool", 1, importAttentionPool},
     {kPatternDomain, "Gelu", 1, importGelu},
 };
 

@@ -14,6 +14,16 @@
 // Every intermediate value must have exactly one reader, so nothing else
 // depends on the nodes that disappear.
 //
+// kdc's pQRNN (docs/onnx.md) pools over time with a learned query:
+//
+//   A = Softmax(Where(mask, MatMul(X, q), -inf), axis = time)
+//   P = MatMul(Transpose(A, last two axes swapped), X)
+//
+// (the Where is absent without a length). The dialect has no MatMul of two
+// runtime tensors, so this becomes one fused node, AttentionPool(X, q,
+// [mask]), which the handler table maps to `student.attention_pool` after
+// checking the axes and the mask.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ImporterImpl.h"
@@ -35,12 +45,14 @@ bool near(double value, double target) {
   return std::abs(value - target) <= 1e-4 * std::abs(target) + 1e-7;
 }
 
-class GeluMatcher {
+/// Who produces and reads each value of the live graph, and the scalar
+/// constants, for the matchers.
+class PatternGraph {
 public:
-  GeluMatcher(ArrayRef<const onnx::NodeProto *> nodes,
-              const llvm::StringMap<const onnx::TensorProto *> &initializers,
-              const llvm::StringMap<unsigned> &useCounts,
-              ArrayRef<std::string> graphOutputs)
+  PatternGraph(ArrayRef<const onnx::NodeProto *> nodes,
+               const llvm::StringMap<const onnx::TensorProto *> &initializers,
+               const llvm::StringMap<unsigned> &useCounts,
+               ArrayRef<std::string> graphOutputs)
       : initializers(initializers), useCounts(useCounts) {
     for (const onnx::NodeProto *n : nodes) {
       for (const std::string &out : n->output())
@@ -52,17 +64,7 @@ public:
       outputs.insert(out);
   }
 
-  struct Match {
-    const onnx::NodeProto *root = nullptr;
-    std::string input;
-    bool approximate = false;
-    llvm::DenseSet<const onnx::NodeProto *> consumed;
-  };
-
-  std::optional<Match> matchErf(const onnx::NodeProto *erf);
-  std::optional<Match> matchTanh(const onnx::NodeProto *tanh);
-
-private:
+protected:
   const onnx::NodeProto *producer(StringRef name) const {
     return producers.lookup(name);
   }
@@ -82,6 +84,29 @@ private:
                                                            : it->second[0];
   }
   std::optional<double> scalar(StringRef name) const;
+
+  const llvm::StringMap<const onnx::TensorProto *> &initializers;
+  const llvm::StringMap<unsigned> &useCounts;
+  llvm::StringMap<const onnx::NodeProto *> producers;
+  llvm::StringMap<SmallVector<const onnx::NodeProto *, 2>> consumers;
+  llvm::StringSet<> outputs;
+};
+
+class GeluMatcher : public PatternGraph {
+public:
+  using PatternGraph::PatternGraph;
+
+  struct Match {
+    const onnx::NodeProto *root = nullptr;
+    std::string input;
+    bool approximate = false;
+    llvm::DenseSet<const onnx::NodeProto *> consumed;
+  };
+
+  std::optional<Match> matchErf(const onnx::NodeProto *erf);
+  std::optional<Match> matchTanh(const onnx::NodeProto *tanh);
+
+private:
   /// The other input of a binary node, given one of them.
   static std::optional<std::string> otherInput(const onnx::NodeProto *n,
                                                StringRef known) {
@@ -99,15 +124,9 @@ private:
   /// From `cur` (the 1 + erf/tanh term), climbs through at most two Mul
   /// nodes until the product also holds `x` and 0.5; the last is the root.
   bool climbToRoot(StringRef cur, StringRef x, Match &match) const;
-
-  const llvm::StringMap<const onnx::TensorProto *> &initializers;
-  const llvm::StringMap<unsigned> &useCounts;
-  llvm::StringMap<const onnx::NodeProto *> producers;
-  llvm::StringMap<SmallVector<const onnx::NodeProto *, 2>> consumers;
-  llvm::StringSet<> outputs;
 };
 
-std::optional<double> GeluMatcher::scalar(StringRef name) const {
+std::optional<double> PatternGraph::scalar(StringRef name) const {
   ConstTensor c;
   std::string error;
   if (const onnx::TensorProto *t = initializers.lookup(name)) {
@@ -284,6 +303,79 @@ GeluMatcher::matchTanh(const onnx::NodeProto *tanh) {
   return m;
 }
 
+/// The pQRNN's attention pooling, matched from its Softmax.
+class AttentionMatcher : public PatternGraph {
+public:
+  using PatternGraph::PatternGraph;
+
+  struct Match {
+    const onnx::NodeProto *root = nullptr;
+    std::string sequence, query, mask;
+    int64_t axis = -1;
+    bool scoresFirst = true; // Where(mask, scores, -inf), not (mask, -inf, s)
+    llvm::DenseSet<const onnx::NodeProto *> consumed;
+  };
+
+  std::optional<Match> match(const onnx::NodeProto *softmax) const {
+    Match m;
+    m.consumed.insert(softmax);
+    for (const onnx::AttributeProto &a : softmax->attribute())
+      if (a.name() == "axis")
+        m.axis = a.i();
+    // The scores, possibly masked.
+    std::string scores = softmax->input(0);
+    const onnx::NodeProto *where = producer(scores);
+    if (isOp(where, "Where") && singleUse(scores) && where->input_size() == 3) {
+      std::optional<double> second = scalar(where->input(2));
+      std::optional<double> first = scalar(where->input(1));
+      if (second && *second <= -1.0e30)
+        scores = where->input(1);
+      else if (first && *first <= -1.0e30)
+        scores = where->input(2), m.scoresFirst = false;
+      else
+        return std::nullopt;
+      m.mask = where->input(0);
+      m.consumed.insert(where);
+    }
+    const onnx::NodeProto *dot = producer(scores);
+    if (!isOp(dot, "MatMul") || !singleUse(scores) || dot->input_size() != 2 ||
+        !(initializers.lookup(dot->input(1)) ||
+          isOp(producer(dot->input(1)), "Constant")))
+      return std::nullopt;
+    m.sequence = dot->input(0);
+    m.query = dot->input(1);
+    m.consumed.insert(dot);
+    // The weighted sum: MatMul(Transpose(A), X).
+    const onnx::NodeProto *transpose = soleConsumer(softmax->output(0));
+    if (!isOp(transpose, "Transpose") || !swapsLastAxes(*transpose))
+      return std::nullopt;
+    const onnx::NodeProto *sum = soleConsumer(transpose->output(0));
+    if (!isOp(sum, "MatMul") || sum->input_size() != 2 ||
+        sum->input(0) != transpose->output(0) || sum->input(1) != m.sequence)
+      return std::nullopt;
+    m.consumed.insert(transpose);
+    m.consumed.insert(sum);
+    m.root = sum;
+    return m;
+  }
+
+private:
+  static bool swapsLastAxes(const onnx::NodeProto &transpose) {
+    for (const onnx::AttributeProto &a : transpose.attribute()) {
+      if (a.name() != "perm")
+        continue;
+      int r = a.ints_size();
+      if (r < 2)
+        return false;
+      for (int i = 0; i < r - 2; ++i)
+        if (a.ints(i) != i)
+          return false;
+      return a.ints(r - 2) == r - 1 && a.ints(r - 1) == r - 2;
+    }
+    return false; // the default reverses all axes: rank 2 only, unknown here
+  }
+};
+
 } // namespace
 
 void kdc::import::fuseOnnxPatterns(
@@ -318,6 +410,40 @@ void kdc::import::fuseOnnxPatterns(
       a->set_name("approximate");
       a->set_type(onnx::AttributeProto::STRING);
       a->set_s(m->approximate ? "tanh" : "none");
+      removed.insert(m->consumed.begin(), m->consumed.end());
+      replaced[m->root] = node.get();
+      fused.push_back(std::move(node));
+    }
+  }
+  {
+    AttentionMatcher matcher(nodes, initializers, useCounts, graphOutputs);
+    for (const onnx::NodeProto *n : nodes) {
+      bool isDefault = n->domain().empty() || n->domain() == "ai.onnx";
+      if (!isDefault || n->op_type() != "Softmax" || removed.contains(n) ||
+          n->input_size() != 1)
+        continue;
+      std::optional<AttentionMatcher::Match> m = matcher.match(n);
+      if (!m || llvm::any_of(m->consumed, [&](const onnx::NodeProto *c) {
+            return removed.contains(c);
+          }))
+        continue;
+      auto node = std::make_unique<onnx::NodeProto>();
+      node->set_op_type("AttentionPool");
+      node->set_domain(kPatternDomain.str());
+      node->set_name(m->root->name());
+      node->add_input(m->sequence);
+      node->add_input(m->query);
+      if (!m->mask.empty())
+        node->add_input(m->mask);
+      node->add_output(m->root->output(0));
+      onnx::AttributeProto *axis = node->add_attribute();
+      axis->set_name("axis");
+      axis->set_type(onnx::AttributeProto::INT);
+      axis->set_i(m->axis);
+      onnx::AttributeProto *first = node->add_attribute();
+      first->set_name("scores_first");
+      first->set_type(onnx::AttributeProto::INT);
+      first->set_i(m->scoresFirst ? 1 : 0);
       removed.insert(m->consumed.begin(), m->consumed.end());
       replaced[m->root] = node.get();
       fused.push_back(std::move(node));

@@ -12,6 +12,7 @@
 #include "kdc/Tokenizer/BpeTrainer.h"
 #include "kdc/Train/Pipeline.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -90,14 +91,10 @@ std::pair<Encoded, Encoded> holdOut(const Encoded &all, uint64_t seed) {
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
-  Encoded train, dev;
-  for (size_t k = 0; k < order.size(); ++k) {
-    Encoded &dst = k % 10 == 0 ? dev : train;
-    size_t i = order[k];
-    dst.ids.push_back(all.ids[i]);
-    dst.labels.push_back(all.labels[i]);
-    dst.locales.push_back(all.locales[i]);
-  }
+  Encoded train = all.emptyLike(), dev = all.emptyLike();
+  for (size_t k = 0; k < order.size(); ++k)
+    (k % 10 == 0 ? dev : train).append(all, order[k]);
+  train.truncated = all.truncated; // of all the labelled training data
   return {std::move(train), std::move(dev)};
 }
 
@@ -114,10 +111,44 @@ double accuracy(const Classifier &c, const Encoded &data) {
 void finishModel(Classifier &c, const std::string &outDir,
                  const std::string &trainedWith) {
   c.config.trainedWith = trainedWith;
-  c.config.fingerprint =
-      fingerprintFiles({(fs::path(outDir) / "model.pt").string(),
-                        (fs::path(outDir) / "tokenizer.model").string()});
+  c.config.fingerprint = fingerprintModel(outDir, c.config);
   writeModelConfig(outDir, c.config);
+}
+
+/// A folder that already holds a model must hold one of the kind and shape
+/// this run trains: resuming another model's checkpoint would fail late or,
+/// for a projection of other flags but the same shapes, silently train on
+/// other features.
+void checkOutputFolder(const std::string &outDir, const ModelConfig &want) {
+  std::string path = (fs::path(outDir) / "config.json").string();
+  if (!fs::exists(path))
+    return;
+  ModelConfig have = readModelConfig(outDir);
+  if (have.kind != want.kind)
+    throw Error("'" + outDir + "' holds a model of kind '" + have.kind +
+                "' (" + path + "), not '" + want.kind +
+                "': choose another --out for this " + want.kind + " model");
+  std::string a = architectureJson(have), b = architectureJson(want);
+  if (a != b)
+    throw Error(path + ": the folder's " + have.kind + " model has " + a +
+                ", but this run asks for " + b +
+                ": pass the same options to continue it, or choose another "
+                "--out");
+}
+
+/// The encoder of a new model: the BPE tokenizer (prepareTokenizer) for
+/// BPE models; nothing for pQRNN, whose projection needs no training.
+std::shared_ptr<tokenizer::BpeTokenizer>
+prepareFeaturizer(ModelConfig &config, const std::vector<std::string> &texts,
+                  int64_t vocabSize, const std::string &existing,
+                  const std::string &outDir, std::ostream &log) {
+  if (config.kind == "pqrnn") {
+    fs::create_directories(outDir);
+    return nullptr;
+  }
+  auto tok = prepareTokenizer(texts, vocabSize, existing, outDir, log);
+  config.teacher.vocabSize = config.cnn.vocabSize = tok->vocabSize();
+  return tok;
 }
 
 void reportTraining(const TrainResult &r, const std::string &what,
@@ -138,21 +169,23 @@ void trainOnLabels(ModelConfig config, const std::vector<std::string> &trainFile
                    const std::string &trainedWith, std::ostream &log) {
   setThreads(common.threads);
   auto start = std::chrono::steady_clock::now();
+  checkOutputFolder(common.outDir, config);
   Corpus trainCorpus =
       readRole(trainFiles, readOptions(common.data, true), "train", log);
   LabelIndex labels = LabelIndex::fromCorpus(trainCorpus);
   std::vector<std::string> texts;
   for (const Example &e : trainCorpus.examples)
     texts.push_back(e.text);
-  auto tok = prepareTokenizer(texts, vocabSize, tokenizerModel, common.outDir, log);
+  auto tok = prepareFeaturizer(config, texts, vocabSize, tokenizerModel,
+                               common.outDir, log);
 
   config.labels = labels.names();
-  config.teacher.vocabSize = config.cnn.vocabSize = tok->vocabSize();
-  config.teacher.numClasses = config.cnn.numClasses = int64_t(labels.size());
+  config.teacher.numClasses = config.cnn.numClasses =
+      config.pqrnn.numClasses = int64_t(labels.size());
   Classifier c = makeClassifier(config, tok);
   writeModelConfig(common.outDir, c.config);
 
-  Encoded trainSet = encodeCorpus(*tok, trainCorpus, &labels, c.maxTokens);
+  Encoded trainSet = encodeCorpus(c.featurizer(), trainCorpus, &labels);
   Encoded devSet;
   if (devFiles.empty()) {
     std::tie(trainSet, devSet) = holdOut(trainSet, common.seed);
@@ -160,7 +193,7 @@ void trainOnLabels(ModelConfig config, const std::vector<std::string> &trainFile
         << trainCorpus.size() << " training utterances\n";
   } else {
     Corpus dev = readRole(devFiles, readOptions(common.data, true), "dev", log);
-    devSet = encodeCorpus(*tok, dev, &labels, c.maxTokens, true);
+    devSet = encodeCorpus(c.featurizer(), dev, &labels, true);
   }
   log << "data ready in " << secondsSince(start) << " s: " << trainSet.size()
       << " training, " << devSet.size() << " dev utterances, "
@@ -201,11 +234,76 @@ CnnConfig cnnConfig(const CnnOptions &o) {
   return c;
 }
 
-void requireStudent(const std::string &student) {
-  if (student != "cnn")
+PqrnnConfig pqrnnConfig(const PqrnnOptions &o) {
+  PqrnnConfig c;
+  if (o.featureSize < 1 || o.featureSize > int64_t(KDC_PROJECTION_MAX_FEATURES))
+    throw Error("--feature-size " + std::to_string(o.featureSize) +
+                " must be between 1 and " +
+                std::to_string(KDC_PROJECTION_MAX_FEATURES) +
+                " (the projection's largest feature size)");
+  auto positive = [](const char *flag, int64_t v) {
+    if (v < 1)
+      throw Error(std::string(flag) + " " + std::to_string(v) +
+                  " must be a positive integer");
+  };
+  positive("--bottleneck", o.bottleneck);
+  positive("--state", o.state);
+  positive("--layers", o.layers);
+  positive("--max-tokens", o.maxTokens);
+  if (!(o.zoneout >= 0 && o.zoneout < 1))
+    throw Error("--zoneout must be in [0, 1), got " + std::to_string(o.zoneout));
+  if (!(o.dropout >= 0 && o.dropout < 1))
+    throw Error("--dropout must be in [0, 1), got " + std::to_string(o.dropout));
+  c.featureSize = o.featureSize;
+  c.bottleneck = o.bottleneck, c.state = o.state, c.layers = o.layers;
+  c.dropout = o.dropout, c.zoneout = o.zoneout, c.maxTokens = o.maxTokens;
+  c.projectionFlags = (o.splitCodepoints ? KDC_PROJECTION_SPLIT_CODEPOINTS : 0) |
+                      (o.bos ? KDC_PROJECTION_BOS : 0) |
+                      (o.eos ? KDC_PROJECTION_EOS : 0);
+  return c;
+}
+
+/// The config of a new student of kind `student`.
+ModelConfig studentConfig(const std::string &student, const CnnOptions &cnn,
+                          const PqrnnOptions &pqrnn) {
+  ModelConfig config;
+  config.kind = student;
+  if (student == "cnn")
+    config.cnn = cnnConfig(cnn);
+  else if (student == "pqrnn")
+    config.pqrnn = pqrnnConfig(pqrnn);
+  else if (student == "transformer")
+    throw Error("--student transformer: this build trains the 'cnn' and "
+                "'pqrnn' students; the Transformer student is not "
+                "implemented yet");
+  else
     throw Error("--student " + student +
-                ": this build trains the 'cnn' student; 'pqrnn' and "
-                "'transformer' students are not implemented yet");
+                ": unknown student (expected cnn or pqrnn)");
+  return config;
+}
+
+/// A model's identity and size for eval's JSON report: parameters and their
+/// float32 bytes (weights only; unknown for a TorchScript teacher).
+nlohmann::ordered_json describeModel(const Classifier &c,
+                                     const std::string &path) {
+  nlohmann::ordered_json j;
+  j["path"] = path;
+  j["kind"] = c.config.kind.empty() ? "torchscript" : c.config.kind;
+  if (c.module) {
+    int64_t params = 0;
+    for (const torch::Tensor &p : c.module->parameters())
+      params += p.numel();
+    j["parameters"] = params;
+    j["float32_bytes"] = params * 4;
+  }
+  j["max_tokens"] = c.maxTokens;
+  if (!c.config.fingerprint.empty())
+    j["fingerprint"] = c.config.fingerprint;
+  if (!c.config.teacherFingerprint.empty())
+    j["teacher_fingerprint"] = c.config.teacherFingerprint;
+  if (c.config.kind == "pqrnn")
+    j["projection"] = nlohmann::ordered_json::parse(projectionJson(c.config.pqrnn));
+  return j;
 }
 
 } // namespace
@@ -225,10 +323,7 @@ void kdc::train::trainTeacher(const TeacherTrainOptions &o, std::ostream &log) {
 
 void kdc::train::trainSupervised(const SupervisedTrainOptions &o,
                                  std::ostream &log) {
-  requireStudent(o.student);
-  ModelConfig config;
-  config.kind = "cnn";
-  config.cnn = cnnConfig(o.cnn);
+  ModelConfig config = studentConfig(o.student, o.cnn, o.pqrnn);
   trainOnLabels(config, o.trainFiles, o.devFiles, o.common, o.cnn.vocabSize,
                 o.cnn.tokenizerModel, /*adamw=*/false, "train-supervised", log);
 }
@@ -252,8 +347,8 @@ void kdc::train::label(const LabelOptions &o, std::ostream &log) {
     corpus.examples = std::move(kept);
   }
   LabelIndex labels(teacher.config.labels);
-  Encoded data = encodeCorpus(*teacher.tokenizer, corpus, &labels,
-                              teacher.maxTokens, /*unknownAsMissing=*/true);
+  Encoded data = encodeCorpus(teacher.featurizer(), corpus, &labels,
+                              /*unknownAsMissing=*/true);
 
   LogitsHeader header;
   header.labels = teacher.config.labels;
@@ -302,7 +397,7 @@ void kdc::train::label(const LabelOptions &o, std::ostream &log) {
 }
 
 void kdc::train::distill(const DistillOptions &o, std::ostream &log) {
-  requireStudent(o.student);
+  ModelConfig config = studentConfig(o.student, o.cnn, o.pqrnn);
   setThreads(o.common.threads);
   if (!(o.fraction > 0.0 && o.fraction <= 1.0))
     throw Error("--fraction must be in (0, 1], got " + std::to_string(o.fraction));
@@ -317,6 +412,7 @@ void kdc::train::distill(const DistillOptions &o, std::ostream &log) {
   const LogitsHeader &header = store.header();
   if (store.size() == 0)
     throw Error(o.logits + ": the logits store holds no utterances");
+  checkOutputFolder(o.common.outDir, config);
 
   // A fraction stratified by locale: the same share of every locale, chosen
   // by a seeded shuffle.
@@ -338,20 +434,18 @@ void kdc::train::distill(const DistillOptions &o, std::ostream &log) {
   std::vector<std::string_view> views;
   for (size_t i : chosen)
     texts.emplace_back(store.record(i).text);
-  auto tok = prepareTokenizer(texts, o.cnn.vocabSize, o.cnn.tokenizerModel,
-                              o.common.outDir, log);
-  ModelConfig config;
-  config.kind = "cnn";
-  config.cnn = cnnConfig(o.cnn);
-  config.cnn.vocabSize = tok->vocabSize();
-  config.cnn.numClasses = int64_t(header.labels.size());
+  auto tok = prepareFeaturizer(config, texts, o.cnn.vocabSize,
+                               o.cnn.tokenizerModel, o.common.outDir, log);
+  config.cnn.numClasses = config.pqrnn.numClasses =
+      int64_t(header.labels.size());
   config.labels = header.labels;
+  config.teacherFingerprint = header.fingerprint;
   Classifier c = makeClassifier(config, tok);
   writeModelConfig(o.common.outDir, c.config);
 
   for (const std::string &t : texts)
     views.push_back(t);
-  Encoded all = encodeTexts(*tok, views, c.maxTokens, [&](size_t k) {
+  Encoded all = encodeTexts(c.featurizer(), views, [&](size_t k) {
     return o.logits + ": record " + std::to_string(chosen[k]);
   });
   for (size_t k = 0; k < chosen.size(); ++k)
@@ -366,13 +460,12 @@ void kdc::train::distill(const DistillOptions &o, std::ostream &log) {
   if (devLabelled) {
     Corpus dev = readRole(o.devFiles, readOptions(o.common.data, true), "dev", log);
     LabelIndex labels(header.labels);
-    devSet = encodeCorpus(*tok, dev, &labels, c.maxTokens, true);
+    devSet = encodeCorpus(c.featurizer(), dev, &labels, true);
   } else {
-    trainSet = Encoded{}, trainRows.clear();
+    trainSet = all.emptyLike(), devSet = all.emptyLike(), trainRows.clear();
     for (size_t k = 0; k < chosen.size(); ++k) {
       bool toDev = k % 10 == 0;
-      (toDev ? devSet : trainSet).ids.push_back(all.ids[k]);
-      (toDev ? devSet : trainSet).labels.push_back(all.labels[k]);
+      (toDev ? devSet : trainSet).append(all, k);
       (toDev ? devRows : trainRows).push_back(chosen[k]);
     }
     log << "no --dev data: holding out " << devSet.size()
@@ -416,7 +509,7 @@ void kdc::train::evaluate(const EvalOptions &o, std::ostream &out,
   LabelIndex labels(model.config.labels);
 
   auto scores = [&](const Classifier &c) {
-    Encoded data = encodeCorpus(*c.tokenizer, test, &labels, c.maxTokens);
+    Encoded data = encodeCorpus(c.featurizer(), test, &labels);
     auto start = std::chrono::steady_clock::now();
     torch::Tensor logits = predict(c.forward, data, c.minLength).contiguous();
     log << c.dir << ": " << data.size() << " utterances in "
@@ -430,8 +523,10 @@ void kdc::train::evaluate(const EvalOptions &o, std::ostream &out,
   eval::ScoreMatrix student(logits.data_ptr<float>(), size_t(logits.size(0)),
                             size_t(logits.size(1)));
   std::string markdown, json;
+  nlohmann::ordered_json teacherInfo;
   if (!o.teacher.empty()) {
     Classifier teacher = loadTeacher(o.teacher, o.teacherTorchScript);
+    teacherInfo = describeModel(teacher, o.teacher);
     if (teacher.config.labels != model.config.labels)
       throw Error("teacher '" + o.teacher + "' has " +
                   std::to_string(teacher.numClasses()) +
@@ -452,6 +547,12 @@ void kdc::train::evaluate(const EvalOptions &o, std::ostream &out,
   }
   out << markdown;
   if (!o.json.empty()) {
+    // What was evaluated, with its size, beside the metrics.
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(json);
+    j["model"] = describeModel(model, o.model);
+    if (!o.teacher.empty())
+      j["teacher_model"] = teacherInfo;
+    json = j.dump(2);
     std::ofstream f(o.json);
     if (!(f << json << "\n"))
       throw Error("cannot write '" + o.json + "'");

@@ -14,40 +14,73 @@
 using namespace kdc;
 using namespace kdc::train;
 
-Encoded kdc::train::encodeTexts(const tokenizer::BpeTokenizer &tok,
+Encoded Encoded::emptyLike() const {
+  Encoded out;
+  out.projection = projection;
+  return out;
+}
+
+void Encoded::append(const Encoded &other, size_t i) {
+  if (other.projection)
+    texts.push_back(other.texts[i]);
+  else
+    ids.push_back(other.ids[i]);
+  lengths.push_back(other.lengths[i]);
+  labels.push_back(other.labels[i]);
+  locales.push_back(other.locales[i]);
+}
+
+Encoded kdc::train::encodeTexts(const Featurizer &featurizer,
                                 const std::vector<std::string_view> &texts,
-                                int64_t maxTokens,
                                 const std::function<std::string(size_t)> &where) {
   Encoded out;
-  out.ids.reserve(texts.size());
+  out.projection = featurizer.projection;
+  out.lengths.reserve(texts.size());
   std::vector<int32_t> ids;
   std::vector<uint8_t> scratch;
   for (size_t i = 0; i < texts.size(); ++i) {
-    int status = tok.encode(texts[i], ids, scratch);
-    if (status < 0)
-      throw Error(where(i) + ": cannot tokenize the utterance: " +
-                  kdc_status_string(status));
-    if (ids.empty())
+    int64_t count;
+    if (featurizer.projection) {
+      int status = kdc_projection_count_tokens(
+          &*featurizer.projection, texts[i].data(), texts[i].size());
+      if (status < 0)
+        throw Error(where(i) + ": cannot split the utterance into tokens: " +
+                    kdc_status_string(status));
+      count = status;
+    } else {
+      int status = featurizer.bpe->encode(texts[i], ids, scratch);
+      if (status < 0)
+        throw Error(where(i) + ": cannot tokenize the utterance: " +
+                    kdc_status_string(status));
+      count = int64_t(ids.size());
+    }
+    if (count == 0)
       throw Error(where(i) + ": the utterance has no tokens");
-    if (int64_t(ids.size()) > maxTokens) {
-      ids.resize(size_t(maxTokens));
+    if (count > featurizer.maxTokens) {
+      count = featurizer.maxTokens;
       ++out.truncated;
     }
-    out.ids.push_back(ids);
+    if (featurizer.projection) {
+      out.texts.emplace_back(texts[i]);
+    } else {
+      ids.resize(size_t(count));
+      out.ids.push_back(ids);
+    }
+    out.lengths.push_back(count);
   }
   out.labels.assign(texts.size(), -1);
   out.locales.assign(texts.size(), "");
   return out;
 }
 
-Encoded kdc::train::encodeCorpus(const tokenizer::BpeTokenizer &tok,
+Encoded kdc::train::encodeCorpus(const Featurizer &featurizer,
                                  const Corpus &corpus, const LabelIndex *labels,
-                                 int64_t maxTokens, bool unknownAsMissing) {
+                                 bool unknownAsMissing) {
   std::vector<std::string_view> texts;
   texts.reserve(corpus.size());
   for (const Example &e : corpus.examples)
     texts.push_back(e.text);
-  Encoded out = encodeTexts(tok, texts, maxTokens, [&](size_t i) {
+  Encoded out = encodeTexts(featurizer, texts, [&](size_t i) {
     return corpus.where(corpus.examples[i]);
   });
   for (size_t i = 0; i < corpus.size(); ++i) {
@@ -65,25 +98,73 @@ Encoded kdc::train::encodeCorpus(const tokenizer::BpeTokenizer &tok,
   return out;
 }
 
+namespace {
+Featurizer bpeFeaturizer(const tokenizer::BpeTokenizer &tok, int64_t maxTokens) {
+  Featurizer f;
+  // Not owned: the caller's tokenizer outlives the call.
+  f.bpe = std::shared_ptr<tokenizer::BpeTokenizer>(
+      std::shared_ptr<tokenizer::BpeTokenizer>(),
+      const_cast<tokenizer::BpeTokenizer *>(&tok));
+  f.maxTokens = maxTokens;
+  return f;
+}
+} // namespace
+
+Encoded kdc::train::encodeTexts(const tokenizer::BpeTokenizer &tok,
+                                const std::vector<std::string_view> &texts,
+                                int64_t maxTokens,
+                                const std::function<std::string(size_t)> &where) {
+  return encodeTexts(bpeFeaturizer(tok, maxTokens), texts, where);
+}
+
+Encoded kdc::train::encodeCorpus(const tokenizer::BpeTokenizer &tok,
+                                 const Corpus &corpus, const LabelIndex *labels,
+                                 int64_t maxTokens, bool unknownAsMissing) {
+  return encodeCorpus(bpeFeaturizer(tok, maxTokens), corpus, labels,
+                      unknownAsMissing);
+}
+
 Batch kdc::train::makeBatch(const Encoded &data, const std::vector<size_t> &rows,
                             int64_t minLength, const LogitsReader *teacher,
                             const std::vector<size_t> *teacherRows) {
   int64_t len = minLength;
   for (size_t r : rows)
-    len = std::max<int64_t>(len, int64_t(data.ids[r].size()));
+    len = std::max<int64_t>(len, data.lengths[r]);
   int64_t b = int64_t(rows.size());
-  torch::Tensor ids = torch::zeros({b, len}, torch::kInt64);
   torch::Tensor lengths = torch::empty({b}, torch::kInt64);
   torch::Tensor labels = torch::empty({b}, torch::kInt64);
-  auto idsA = ids.accessor<int64_t, 2>();
   for (int64_t i = 0; i < b; ++i) {
-    const std::vector<int32_t> &row = data.ids[rows[size_t(i)]];
-    for (size_t t = 0; t < row.size(); ++t)
-      idsA[i][int64_t(t)] = row[t];
-    lengths[i] = int64_t(row.size());
+    lengths[i] = data.lengths[rows[size_t(i)]];
     labels[i] = data.labels[rows[size_t(i)]];
   }
-  Batch batch{ids, lengths, labels, {}};
+  Batch batch{{}, lengths, labels, {}, {}};
+  if (data.projection) {
+    // The rows the generated library computes from the same text with the
+    // same call (max_tokens = the model's), zero rows past them.
+    const kdc_projection_config_t &cfg = *data.projection;
+    int64_t p = cfg.num_features;
+    batch.features = torch::zeros({b, len, p}, torch::kFloat32);
+    float *out = batch.features.data_ptr<float>();
+    for (int64_t i = 0; i < b; ++i) {
+      size_t r = rows[size_t(i)];
+      const std::string &text = data.texts[r];
+      int written = kdc_projection_features(&cfg, text.data(), text.size(),
+                                            out + i * len * p,
+                                            size_t(data.lengths[r]), size_t(p));
+      if (written != data.lengths[r])
+        throw Error("internal error: the projection of utterance " +
+                    std::to_string(r) + " gave " + std::to_string(written) +
+                    " rows instead of " + std::to_string(data.lengths[r]));
+    }
+  } else {
+    batch.ids = torch::zeros({b, len}, torch::kInt64);
+    auto idsA = batch.ids.accessor<int64_t, 2>();
+    for (int64_t i = 0; i < b; ++i) {
+      const std::vector<int32_t> &row = data.ids[rows[size_t(i)]];
+      for (size_t t = 0; t < row.size(); ++t)
+        idsA[i][int64_t(t)] = row[t];
+    }
+  }
   if (teacher) {
     int64_t c = int64_t(teacher->numClasses());
     batch.teacher = torch::empty({b, c}, torch::kFloat32);

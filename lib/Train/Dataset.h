@@ -6,8 +6,11 @@
 
 #include "kdc/Data/Corpus.h"
 #include "kdc/Tokenizer/RuntimeModel.h"
+#include "kdc/runtime/projection.h"
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,32 +20,62 @@ class LogitsReader;
 
 namespace kdc::train {
 
-/// Utterances as token ids (truncated to the model's maximum), with gold
-/// label ids (-1: none) and locales.
+/// How a model turns text into its network's input: BPE token ids (the
+/// teacher, the CNN student) or hashed projection features (pQRNN), both
+/// computed by the runtime's C code that generated libraries run.
+struct Featurizer {
+  /// Set for BPE models.
+  std::shared_ptr<tokenizer::BpeTokenizer> bpe;
+  /// Set for projection models.
+  std::optional<kdc_projection_config_t> projection;
+  /// Tokens kept per utterance.
+  int64_t maxTokens = 0;
+};
+
+/// Utterances ready for a model (truncated to its maximum tokens), with gold
+/// label ids (-1: none) and locales. BPE models keep the token ids; the
+/// projection keeps the text and its token count, and makeBatch computes
+/// the features of a batch when it is needed (cheap, and a pool's
+/// [n, 512] float features would not fit in memory).
 struct Encoded {
-  std::vector<std::vector<int32_t>> ids;
+  std::vector<std::vector<int32_t>> ids; // BPE: one row per utterance
+  std::vector<std::string> texts;        // projection: one per utterance
+  std::optional<kdc_projection_config_t> projection;
+  std::vector<int64_t> lengths; // real tokens n of each utterance (>= 1)
   std::vector<int64_t> labels;
   std::vector<std::string> locales;
   size_t truncated = 0; // utterances longer than maxTokens
-  size_t size() const { return ids.size(); }
+  size_t size() const { return lengths.size(); }
+  /// An empty set of the same featurizer.
+  Encoded emptyLike() const;
+  /// Appends row `i` of `other` (of the same featurizer).
+  void append(const Encoded &other, size_t i);
 };
 
-/// Encodes with the runtime's C BPE encoder, the code the compiled library
-/// runs. `where(i)` names utterance i in errors ("file:line").
-Encoded encodeTexts(const tokenizer::BpeTokenizer &tokenizer,
+/// Encodes with the featurizer. `where(i)` names utterance i in errors
+/// ("file:line"); an utterance without tokens is an error.
+Encoded encodeTexts(const Featurizer &featurizer,
                     const std::vector<std::string_view> &texts,
-                    int64_t maxTokens,
                     const std::function<std::string(size_t)> &where);
 
 /// Encodes a corpus; labels map through `labels` (unknown labels are an
 /// error naming the example unless `unknownAsMissing`).
+Encoded encodeCorpus(const Featurizer &featurizer, const Corpus &corpus,
+                     const LabelIndex *labels, bool unknownAsMissing = false);
+
+/// The BPE-only forms of encodeTexts and encodeCorpus.
+Encoded encodeTexts(const tokenizer::BpeTokenizer &tokenizer,
+                    const std::vector<std::string_view> &texts,
+                    int64_t maxTokens,
+                    const std::function<std::string(size_t)> &where);
 Encoded encodeCorpus(const tokenizer::BpeTokenizer &tokenizer,
                      const Corpus &corpus, const LabelIndex *labels,
                      int64_t maxTokens, bool unknownAsMissing = false);
 
-/// A batch of the given rows, padded with id 0 to max(longest, minLength).
-/// With `teacher`, the rows' teacher logits are read from the store (the
-/// store is memory-mapped: nothing but the batch is held in memory).
+/// A batch of the given rows, padded to max(longest, minLength): ids with
+/// id 0, features with zero rows. With `teacher`, the rows' teacher logits
+/// are read from the store (the store is memory-mapped: nothing but the
+/// batch is held in memory).
 Batch makeBatch(const Encoded &data, const std::vector<size_t> &rows,
                 int64_t minLength, const LogitsReader *teacher = nullptr,
                 const std::vector<size_t> *teacherRows = nullptr);

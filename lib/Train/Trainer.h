@@ -21,10 +21,11 @@
 namespace kdc::train {
 
 struct Batch {
-  torch::Tensor ids;     // [B, L] int64
+  torch::Tensor ids;     // [B, L] int64 (BPE models), or undefined
   torch::Tensor lengths; // [B] int64
   torch::Tensor labels;  // [B] int64, -1 where unknown
   torch::Tensor teacher; // [B, C] float teacher logits, or undefined
+  torch::Tensor features; // [B, L, P] float (projection models), or undefined
 };
 
 struct TrainerOptions {

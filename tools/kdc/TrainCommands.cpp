@@ -8,6 +8,7 @@
 #include "Commands.h"
 
 #include "kdc/Export/OnnxExport.h"
+#include "kdc/Support/Error.h"
 #include "kdc/Train/Pipeline.h"
 
 #include <CLI/CLI.hpp>
@@ -58,28 +59,99 @@ void addCommonOptions(CLI::App *cmd, CommonTrainOptions &c) {
   addDataOptions(cmd, c.data);
 }
 
-void addCnnOptions(CLI::App *cmd, CnnOptions &o) {
-  cmd->add_option("--embed-dim", o.embedDim, "Embedding size")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--filters", o.filters, "Filters per kernel width")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--widths", o.widths, "Kernel widths")
-      ->capture_default_str()
-      ->delimiter(',');
-  cmd->add_option("--dropout", o.dropout, "Dropout on embeddings and filters")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.99));
-  cmd->add_option("--max-tokens", o.maxTokens, "Tokens kept per utterance")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--vocab-size", o.vocabSize, "BPE vocabulary size")
-      ->capture_default_str()
-      ->check(CLI::Range(64, 1 << 20));
-  cmd->add_option("--tokenizer", o.tokenizerModel,
-                  "Reuse this sentencepiece model instead of training one")
-      ->check(CLI::ExistingFile);
+/// The options of both students. --max-tokens and --dropout mean the same
+/// for both but have per-student defaults; every other option belongs to
+/// one student, and giving it for the other is an error.
+struct StudentFlags {
+  int64_t maxTokens = 0;
+  double dropout = 0;
+  CLI::Option *maxTokensOpt = nullptr, *dropoutOpt = nullptr;
+  std::vector<CLI::Option *> cnnOnly, pqrnnOnly;
+
+  /// Copies the shared options into the chosen student's and rejects the
+  /// other student's options.
+  void apply(const std::string &student, CnnOptions &cnn,
+             PqrnnOptions &pqrnn) const {
+    if (maxTokensOpt->count())
+      cnn.maxTokens = pqrnn.maxTokens = maxTokens;
+    if (dropoutOpt->count())
+      cnn.dropout = pqrnn.dropout = dropout;
+    const std::vector<CLI::Option *> &foreign =
+        student == "pqrnn" ? cnnOnly : pqrnnOnly;
+    for (CLI::Option *opt : foreign)
+      if (opt->count())
+        throw Error(opt->get_name() + " is an option of --student " +
+                    (student == "pqrnn" ? "cnn" : "pqrnn") + ", not of " +
+                    "--student " + student);
+  }
+};
+
+void addStudentOptions(CLI::App *cmd, CnnOptions &o, PqrnnOptions &p,
+                       StudentFlags &flags) {
+  flags.cnnOnly.push_back(
+      cmd->add_option("--embed-dim", o.embedDim, "cnn: embedding size")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber));
+  flags.cnnOnly.push_back(
+      cmd->add_option("--filters", o.filters, "cnn: filters per kernel width")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber));
+  flags.cnnOnly.push_back(
+      cmd->add_option("--widths", o.widths, "cnn: kernel widths")
+          ->capture_default_str()
+          ->delimiter(','));
+  flags.dropoutOpt =
+      cmd->add_option("--dropout", flags.dropout,
+                      "Dropout (cnn: on embeddings and filters, default 0.1; "
+                      "pqrnn: on the bottleneck, default 0.1)")
+          ->check(CLI::Range(0.0, 0.99));
+  flags.maxTokensOpt =
+      cmd->add_option("--max-tokens", flags.maxTokens,
+                      "Tokens kept per utterance (default: cnn 32, pqrnn 64)")
+          ->check(CLI::PositiveNumber);
+  flags.cnnOnly.push_back(
+      cmd->add_option("--vocab-size", o.vocabSize, "cnn: BPE vocabulary size")
+          ->capture_default_str()
+          ->check(CLI::Range(64, 1 << 20)));
+  flags.cnnOnly.push_back(
+      cmd->add_option("--tokenizer", o.tokenizerModel,
+                      "cnn: reuse this sentencepiece model instead of "
+                      "training one")
+          ->check(CLI::ExistingFile));
+  // The library checks the range and says why (the projection's limit).
+  flags.pqrnnOnly.push_back(
+      cmd->add_option("--feature-size", p.featureSize,
+                      "pqrnn: projection features per token (1..4096)")
+          ->capture_default_str());
+  flags.pqrnnOnly.push_back(
+      cmd->add_option("--bottleneck", p.bottleneck,
+                      "pqrnn: width of the dense bottleneck")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber));
+  flags.pqrnnOnly.push_back(
+      cmd->add_option("--state", p.state,
+                      "pqrnn: QRNN state per direction")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber));
+  flags.pqrnnOnly.push_back(
+      cmd->add_option("--layers", p.layers,
+                      "pqrnn: bidirectional QRNN layers")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber));
+  flags.pqrnnOnly.push_back(
+      cmd->add_option("--zoneout", p.zoneout,
+                      "pqrnn: probability that a forget gate is 1 in "
+                      "training")
+          ->capture_default_str()
+          ->check(CLI::Range(0.0, 0.99)));
+  flags.pqrnnOnly.push_back(cmd->add_flag(
+      "--split-codepoints", p.splitCodepoints,
+      "pqrnn: one token per code point instead of per space-separated word "
+      "(scripts without spaces, such as Thai)"));
+  flags.pqrnnOnly.push_back(cmd->add_flag(
+      "--bos", p.bos, "pqrnn: add a begin-of-sentence token"));
+  flags.pqrnnOnly.push_back(cmd->add_flag(
+      "--eos", p.eos, "pqrnn: add an end-of-sentence token"));
 }
 
 } // namespace
@@ -121,11 +193,17 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
       "Train a student on labelled data only (the supervised twin, Ssup)");
   ts->add_option("--train", sup->trainFiles)->required()->check(CLI::ExistingFile);
   ts->add_option("--dev", sup->devFiles)->check(CLI::ExistingFile);
-  ts->add_option("--student", sup->student, "Student kind")->capture_default_str();
+  ts->add_option("--student", sup->student, "Student kind: cnn or pqrnn")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cnn", "pqrnn", "transformer"}));
   addCommonOptions(ts, sup->common);
-  addCnnOptions(ts, sup->cnn);
-  ts->callback([&actions, sup] {
-    actions.push_back([sup] { trainSupervised(*sup, std::cerr); });
+  auto supFlags = std::make_shared<StudentFlags>();
+  addStudentOptions(ts, sup->cnn, sup->pqrnn, *supFlags);
+  ts->callback([&actions, sup, supFlags] {
+    actions.push_back([sup, supFlags] {
+      supFlags->apply(sup->student, sup->cnn, sup->pqrnn);
+      trainSupervised(*sup, std::cerr);
+    });
   });
 
   auto lab = std::make_shared<LabelOptions>();
@@ -177,7 +255,9 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
       ->required()
       ->check(CLI::ExistingFile);
   dc->add_option("--dev", dis->devFiles, "Labelled dev files")->check(CLI::ExistingFile);
-  dc->add_option("--student", dis->student, "Student kind")->capture_default_str();
+  dc->add_option("--student", dis->student, "Student kind: cnn or pqrnn")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cnn", "pqrnn", "transformer"}));
   dc->add_option("--loss", dis->loss, "mse | kl | ce | mix")
       ->capture_default_str()
       ->check(CLI::IsMember({"mse", "kl", "ce", "mix"}));
@@ -190,9 +270,13 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   addCommonOptions(dc, dis->common);
-  addCnnOptions(dc, dis->cnn);
-  dc->callback([&actions, dis] {
-    actions.push_back([dis] { distill(*dis, std::cerr); });
+  auto disFlags = std::make_shared<StudentFlags>();
+  addStudentOptions(dc, dis->cnn, dis->pqrnn, *disFlags);
+  dc->callback([&actions, dis, disFlags] {
+    actions.push_back([dis, disFlags] {
+      disFlags->apply(dis->student, dis->cnn, dis->pqrnn);
+      distill(*dis, std::cerr);
+    });
   });
 
   auto ev = std::make_shared<EvalOptions>();

@@ -6,10 +6,13 @@
 //
 //   func.func @NAME(%ids: tensor<Txi64>, %length: index) -> tensor<Cxf32>
 //
-// `%length` exists only when the graph has a second runtime input (kdc's
-// `length`); PyTorch-exported graphs usually have `ids` alone. The batch
+// or, for a student that reads projection features (kdc's pQRNN, whose
+// featurizer hashes outside the graph), `%features: tensor<TxPxf32>` for
+// `%ids`. `%length` exists only when the graph has a second runtime input
+// (kdc's `length`); PyTorch-exported graphs usually have `ids` alone. The batch
 // dimension of ONNX tensors (always 1) disappears, and sequences become
-// time-major `[T, D]`. kdc.* metadata becomes `student.*` module attributes.
+// time-major `[T, D]`. kdc.* metadata becomes `student.*` module attributes
+// (kdc.projection, a JSON object, a dictionary attribute).
 //
 // Errors are reported as MLIR diagnostics on the context (this library is
 // built without exceptions); on failure the importers return null.

@@ -48,6 +48,20 @@ struct CnnOptions {
   std::string tokenizerModel;
 };
 
+/// The pQRNN student's shape (the pQRNN paper's defaults, scaled to kdc's
+/// intent sets) and its projection featurizer.
+struct PqrnnOptions {
+  /// Projection features per token (1 .. 4096).
+  int64_t featureSize = 512;
+  int64_t bottleneck = 128, state = 128, layers = 2;
+  double dropout = 0.1; // on the bottleneck
+  double zoneout = 0.1; // probability of carrying a state unchanged
+  int64_t maxTokens = 64;
+  /// Projection flags: one token per code point (scripts without spaces,
+  /// such as Thai), begin- and end-of-sentence tokens.
+  bool splitCodepoints = false, bos = false, eos = false;
+};
+
 /// kdc train-teacher: a Transformer encoder classifier on labelled data.
 struct TeacherTrainOptions {
   CommonTrainOptions common;
@@ -65,8 +79,9 @@ void trainTeacher(const TeacherTrainOptions &options, std::ostream &log);
 struct SupervisedTrainOptions {
   CommonTrainOptions common;
   std::vector<std::string> trainFiles, devFiles;
-  std::string student = "cnn";
+  std::string student = "cnn"; // cnn | pqrnn
   CnnOptions cnn;
+  PqrnnOptions pqrnn;
 };
 void trainSupervised(const SupervisedTrainOptions &options, std::ostream &log);
 
@@ -101,12 +116,13 @@ struct DistillOptions {
   CommonTrainOptions common;
   std::string logits; // a logits store
   std::vector<std::string> devFiles;
-  std::string student = "cnn";
   std::string loss = "mse";
   double temperature = 1.0;
   double alpha = 0.5; // mix = alpha * kl + (1 - alpha) * ce
   double fraction = 1.0;
+  std::string student = "cnn"; // cnn | pqrnn
   CnnOptions cnn;
+  PqrnnOptions pqrnn;
 };
 void distill(const DistillOptions &options, std::ostream &log);
 

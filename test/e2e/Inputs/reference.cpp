@@ -4,9 +4,10 @@
 //
 // Loads a model folder written by `kdc train-supervised` or `kdc distill`
 // (lib/Train's loadClassifier), encodes the corpus with the featurizer
-// training uses (encodeCorpus: the runtime's C BPE encoder), runs the LibTorch
-// network (lib/Train's predict, batch 1 so no padding is involved) and writes,
-// for every utterance, its text, its token ids and its logits. The driver
+// training uses (encodeCorpus: the runtime's C BPE encoder, or for a pQRNN
+// the runtime's projection), runs the LibTorch network (lib/Train's predict,
+// batch 1 so no padding is involved) and writes, for every utterance, its
+// text, its token ids (or projection features) and its logits. The driver
 // (driver.cpp), linked with a library that `kdc compile` generated, reads
 // this file and compares.
 //
@@ -15,6 +16,13 @@
 //   <utterance text, as read>            line 1
 //   <n> <id_1> ... <id_n>                line 2 (n <= the model's max tokens)
 //   <logit_1> ... <logit_C>              line 3 (%.9g: exact float round trip)
+//
+// A projection (pQRNN) model has no ids. Its header carries three more
+// fields, and line 2 holds the n feature rows that training computed with
+// kdc_projection_features (max_tokens = T), each as P characters '-', '0',
+// '+' for -1, 0, +1:
+//   kdc-e2e-reference 1 N C projection P T
+//   <n> <row_1> ... <row_n>
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,8 +96,9 @@ int main(int argc, char **argv) {
     if (limit >= 0 && size_t(limit) < corpus.examples.size())
       corpus.examples.resize(size_t(limit));
     LabelIndex labels(c.config.labels);
-    Encoded data = encodeCorpus(*c.tokenizer, corpus, &labels, c.maxTokens,
+    Encoded data = encodeCorpus(c.featurizer(), corpus, &labels,
                                 /*unknownAsMissing=*/true);
+    bool projection = data.projection.has_value();
     auto start = std::chrono::steady_clock::now();
     // Batch 1 by default: every utterance runs at its own length, as the
     // compiled library does (larger batches pad with id 0; the CNN masks
@@ -103,15 +112,34 @@ int main(int argc, char **argv) {
     if (!f)
       throw Error("cannot write '" + out + "'");
     size_t n = data.size(), classes = size_t(logits.size(1));
-    std::fprintf(f, "kdc-e2e-reference 1 %zu %zu\n", n, classes);
+    std::fprintf(f, "kdc-e2e-reference 1 %zu %zu", n, classes);
+    if (projection)
+      std::fprintf(f, " projection %u %lld", data.projection->num_features,
+                   (long long)c.maxTokens);
+    std::fprintf(f, "\n");
     const float *l = logits.data_ptr<float>();
     for (size_t i = 0; i < n; ++i) {
       const std::string &text = corpus.examples[i].text;
       if (text.find('\n') != std::string::npos)
         throw Error("utterance " + std::to_string(i) + " contains a newline");
-      std::fprintf(f, "%s\n%zu", text.c_str(), data.ids[i].size());
-      for (int32_t id : data.ids[i])
-        std::fprintf(f, " %d", int(id));
+      std::fprintf(f, "%s\n%lld", text.c_str(), (long long)data.lengths[i]);
+      if (projection) {
+        // The rows of the batch the network saw (batch of one, unpadded).
+        torch::Tensor rows = makeBatch(data, {i}, 1).features[0];
+        auto a = rows.accessor<float, 2>();
+        std::string row;
+        for (int64_t t = 0; t < rows.size(0); ++t) {
+          row.clear();
+          for (int64_t j = 0; j < rows.size(1); ++j) {
+            float v = a[t][j];
+            row += v > 0 ? '+' : v < 0 ? '-' : '0';
+          }
+          std::fprintf(f, " %s", row.c_str());
+        }
+      } else {
+        for (int32_t id : data.ids[i])
+          std::fprintf(f, " %d", int(id));
+      }
       std::fprintf(f, "\n");
       for (size_t k = 0; k < classes; ++k)
         std::fprintf(f, k ? " %.9g" : "%.9g", double(l[i * classes + k]));

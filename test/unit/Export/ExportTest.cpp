@@ -406,7 +406,8 @@ TEST_F(ExportErrors, TeacherFolder) {
   EXPECT_EQ(exportError(work),
             (work / "config.json").string() +
                 ": a model of kind 'teacher' cannot be exported yet; kdc "
-                "export writes CNN students (kind \"cnn\")");
+                "export writes CNN and pQRNN students (kind \"cnn\" or "
+                "\"pqrnn\")");
 }
 
 TEST_F(ExportErrors, MaxTokensBelowTheWidestKernel) {
