@@ -1,11 +1,16 @@
-// Benchmarks of the runtime's conv bank and dense kernels, every variant the
-// CPU runs, at the CNN student shapes:
+// Benchmarks of the runtime's kernels, every variant the CPU runs. The conv
+// bank and dense kernels at the CNN student shapes:
 //
 //   S-server: T = 32 tokens, embedding dim 300, widths 2..6 x 500 filters
 //   S-edge:   T = 32 tokens, embedding dim 64,  widths 2..6 x 128 filters
 //
 // each at full length (count = T) and at a typical utterance length (count =
-// 12; the kernel computes only the pooled rows). Counters: GFLOPS (2 flops
+// 12; the kernel computes only the pooled rows). The pQRNN's kernels at its
+// default shape (T = 64, 512 projection features, bottleneck 128, state
+// H = 128 per direction, two bidirectional layers): the gate convolutions
+// (conv1d, K = 3, causal, 128 -> 384 and 256 -> 384), fo-pooling (qrnn) and
+// attention pooling over 256 channels, at n = 10 tokens (what the generated
+// code computes for a typical utterance) and at n = T. Counters: GFLOPS (2 flops
 // per MAC actually computed, over CPU time) and fma_bound, its fraction of
 // this core's fp32 FMA bound, measured at start-up by an AVX2 FMA-throughput
 // loop (best of 20; set KDC_FMA_PEAK_GFLOPS to use a fixed number instead).
@@ -195,6 +200,74 @@ void benchDense(benchmark::State &state, const kdc_f32_dense_variant_t *variant,
   setCounters(state, (double)shape->rows * (double)(n * k), cpuSeconds);
 }
 
+// The pQRNN's per-utterance kernels (see the top of the file).
+struct Conv1dShape {
+  const char *name;
+  size_t rows, inChannels, outChannels, kernelWidth;
+};
+
+const Conv1dShape kConv1dShapes[] = {
+    {"pqrnn-gates-l1", 64, 128, 384, 3}, // bottleneck 128 -> Z|F|O of H = 128
+    {"pqrnn-gates-l2", 64, 256, 384, 3}, // both directions of layer 1 -> 3H
+};
+
+void benchConv1d(benchmark::State &state, const kdc_f32_conv1d_variant_t *variant,
+                 const Conv1dShape *shape, size_t outRows) {
+  const size_t cout = shape->outChannels, cin = shape->inChannels, k = shape->kernelWidth;
+  std::vector<float> w(cout * cin * k), bias(cout, 0.01f);
+  fillRandom(w.data(), w.size(), 11);
+  // The compiler packs for a typical utterance's row count (KernelProgram).
+  const size_t nr = kdc_f32_conv_choose_tile_n(variant->isa, cout, cin, k,
+                                               std::min<size_t>(shape->rows, 12));
+  AlignedFloats packed(kdc_f32_conv_packed_size(cout, cin, k, nr));
+  kdc_f32_conv_pack(cout, cin, k, nr, w.data(), packed.data);
+  AlignedFloats x(shape->rows * cin), y(shape->rows * cout);
+  fillRandom(x.data, x.size, 5);
+  const kdc_f32_conv1d_params_t params = {shape->rows, cin, cin, k, cout, k - 1, 0, nr,
+                                          packed.data, bias.data(), KDC_ACTIVATION_NONE};
+  std::vector<float> ws(kdc_f32_conv1d_workspace_size(&params) / sizeof(float) + 1);
+  const double start = threadCpuSeconds();
+  for (auto _ : state) {
+    const int status = variant->ukernel(&params, x.data, outRows, y.data, cout, ws.data(),
+                                        ws.size() * sizeof(float));
+    if (status != KDC_OK) {
+      state.SkipWithError(kdc_status_string(status));
+      break;
+    }
+    benchmark::DoNotOptimize(y.data);
+    benchmark::ClobberMemory();
+  }
+  const double cpuSeconds = threadCpuSeconds() - start;
+  state.SetLabel(std::string("tile_n=") + std::to_string(nr));
+  setCounters(state, (double)outRows * (double)(cout * cin * k), cpuSeconds);
+}
+
+void benchQrnn(benchmark::State &state, const kdc_f32_qrnn_variant_t *variant,
+               size_t hidden, size_t rows, size_t count, kdc_direction_t direction) {
+  AlignedFloats gates(rows * 3 * hidden), h(rows * 2 * hidden);
+  fillRandom(gates.data, gates.size, 13);
+  for (auto _ : state) {
+    // h_stride 2H: the generated code writes into the concat's column slice.
+    variant->ukernel(rows, hidden, gates.data, 3 * hidden, count, direction, h.data,
+                     2 * hidden);
+    benchmark::DoNotOptimize(h.data);
+    benchmark::ClobberMemory();
+  }
+  state.counters["steps"] = (double)std::min(count, rows);
+}
+
+void benchAttnPool(benchmark::State &state, const kdc_f32_attnpool_variant_t *variant,
+                   size_t channels, size_t rows, size_t count) {
+  AlignedFloats x(rows * channels), query(channels), out(channels);
+  fillRandom(x.data, x.size, 17);
+  fillRandom(query.data, query.size, 19);
+  for (auto _ : state) {
+    variant->ukernel(rows, channels, x.data, channels, query.data, count, out.data);
+    benchmark::DoNotOptimize(out.data);
+    benchmark::ClobberMemory();
+  }
+}
+
 // min and max over repetitions next to Google Benchmark's mean, median,
 // stddev and cv: on a shared machine the spread is part of the result.
 benchmark::internal::Benchmark *withSpread(benchmark::internal::Benchmark *b) {
@@ -230,6 +303,41 @@ void registerBenchmarks() {
       const std::string name = std::string("dense/") + shape.name + "/" +
                                kdc_isa_name(variant->isa);
       withSpread(benchmark::RegisterBenchmark(name.c_str(), benchDense, variant, &shape));
+    }
+  }
+  for (size_t v = 0; v < kdc_f32_conv1d_num_variants; v++) {
+    const kdc_f32_conv1d_variant_t *variant = &kdc_f32_conv1d_variants[v];
+    if (!kdc_isa_available(variant->isa))
+      continue;
+    for (const Conv1dShape &shape : kConv1dShapes)
+      for (size_t n : {(size_t)10, shape.rows}) {
+        const std::string name = std::string("conv1d/") + shape.name + "/" +
+                                 kdc_isa_name(variant->isa) + "/n:" + std::to_string(n);
+        withSpread(benchmark::RegisterBenchmark(name.c_str(), benchConv1d, variant, &shape, n));
+      }
+  }
+  for (size_t v = 0; v < kdc_f32_qrnn_num_variants; v++) {
+    const kdc_f32_qrnn_variant_t *variant = &kdc_f32_qrnn_variants[v];
+    if (!kdc_isa_available(variant->isa))
+      continue;
+    for (size_t n : {(size_t)10, (size_t)64})
+      for (kdc_direction_t dir : {KDC_DIRECTION_FORWARD, KDC_DIRECTION_BACKWARD}) {
+        const std::string name = std::string("qrnn/H128-T64/") + kdc_isa_name(variant->isa) +
+                                 (dir == KDC_DIRECTION_FORWARD ? "/forward" : "/backward") +
+                                 "/n:" + std::to_string(n);
+        withSpread(benchmark::RegisterBenchmark(name.c_str(), benchQrnn, variant, (size_t)128,
+                                                (size_t)64, n, dir));
+      }
+  }
+  for (size_t v = 0; v < kdc_f32_attnpool_num_variants; v++) {
+    const kdc_f32_attnpool_variant_t *variant = &kdc_f32_attnpool_variants[v];
+    if (!kdc_isa_available(variant->isa))
+      continue;
+    for (size_t n : {(size_t)10, (size_t)64}) {
+      const std::string name = std::string("attnpool/C256-T64/") +
+                               kdc_isa_name(variant->isa) + "/n:" + std::to_string(n);
+      withSpread(benchmark::RegisterBenchmark(name.c_str(), benchAttnPool, variant,
+                                              (size_t)256, (size_t)64, n));
     }
   }
 }

@@ -14,28 +14,25 @@
 // one pass. The importer writes the unfused chain conv1d -> [relu|tanh|
 // sigmoid] -> max_pool_time per width; each chain becomes a one-branch conv
 // bank call. `student.conv_bank` (from student-fuse-conv) maps directly.
+// The pQRNN student's sequence ops are in SequenceLowering.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "kdc/Conversion/KernelProgram.h"
-
-#include "kdc/Dialect/Student/StudentDialect.h"
-#include "kdc/Dialect/Student/StudentOps.h"
+#include "Lowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/DenseSet.h"
 
 #include "kdc/runtime/kernels.h"
+#include "kdc/runtime/projection.h"
 
 #include <cstring>
 
 using namespace mlir;
 using namespace kdc;
 using namespace kdc::conversion;
+using namespace kdc::conversion::detail;
 namespace st = kdc::student;
 
 llvm::StringRef kdc::conversion::kernelSuffix(KernelIsa isa) {
@@ -49,8 +46,6 @@ llvm::StringRef kdc::conversion::kernelSuffix(KernelIsa isa) {
   }
   return "scalar";
 }
-
-static size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 std::optional<llvm::ArrayRef<char>>
 kdc::conversion::getTokenizerBytes(ModuleOp module) {
@@ -94,83 +89,48 @@ std::string kdc::conversion::shortLocation(Location loc) {
   return "";
 }
 
-namespace {
+size_t Lowering::addWeights(const void *data, size_t bytes) {
+  size_t offset = alignUp(prog.weights.size(), kBufferAlignment);
+  prog.weights.resize(offset + bytes);
+  if (bytes)
+    std::memcpy(prog.weights.data() + offset, data, bytes);
+  return offset;
+}
 
-class Lowering {
-public:
-  Lowering(func::FuncOp func, KernelIsa isa, KernelProgram &prog)
-      : func(func), targetIsa(isa), prog(prog) {}
+size_t Lowering::bufferOf(Value v) {
+  auto it = offsets.find(v);
+  if (it != offsets.end())
+    return it->second;
+  if (planned)
+    if (Operation *def = v.getDefiningOp())
+      if (auto attr = def->getAttrOfType<IntegerAttr>("student.offset")) {
+        offsets[v] = size_t(attr.getInt());
+        // A column slice of a concat (student-plan-memory).
+        if (auto stride = def->getAttrOfType<IntegerAttr>("student.row_stride"))
+          strides[v] = size_t(stride.getInt());
+        return size_t(attr.getInt());
+      }
+  size_t offset = allocate(bytesOf(v));
+  offsets[v] = offset;
+  return offset;
+}
 
-  LogicalResult run();
+size_t Lowering::strideOf(Value v) {
+  bufferOf(v); // reads the plan's stride, if any
+  auto it = strides.find(v);
+  if (it != strides.end())
+    return it->second;
+  auto type = cast<RankedTensorType>(v.getType());
+  return size_t(type.getDimSize(type.getRank() - 1));
+}
 
-private:
-  // Workspace and blob allocation.
-  size_t allocate(size_t bytes) {
-    size_t offset = alignUp(workspaceTop, kBufferAlignment);
-    workspaceTop = offset + bytes;
-    return offset;
-  }
-  size_t addWeights(const void *data, size_t bytes) {
-    size_t offset = alignUp(prog.weights.size(), kBufferAlignment);
-    prog.weights.resize(offset + bytes);
-    if (bytes)
-      std::memcpy(prog.weights.data() + offset, data, bytes);
-    return offset;
-  }
-  static size_t bytesOf(Value v) {
-    auto type = cast<RankedTensorType>(v.getType());
-    return size_t(type.getNumElements()) * 4;
-  }
-  /// The workspace offset of `v`: the plan's, else allocated on first use.
-  size_t bufferOf(Value v) {
-    auto it = offsets.find(v);
-    if (it != offsets.end())
-      return it->second;
-    if (planned)
-      if (Operation *def = v.getDefiningOp())
-        if (auto attr = def->getAttrOfType<IntegerAttr>("student.offset")) {
-          offsets[v] = size_t(attr.getInt());
-          return size_t(attr.getInt());
-        }
-    size_t offset = allocate(bytesOf(v));
-    offsets[v] = offset;
-    return offset;
-  }
-
-  FailureOr<std::vector<float>> weightValues(Operation *user, Value v);
-  FailureOr<CountExpr> countOf(Value count);
-  LogicalResult planConcats();
-  LogicalResult lowerEmbedding(st::EmbeddingOp op);
-  LogicalResult lowerConvChain(st::Conv1dOp op);
-  LogicalResult lowerConvBank(st::ConvBankOp op);
-  LogicalResult lowerDense(st::DenseOp op);
-  LogicalResult lowerActivation(Operation *op, int activation);
-  LogicalResult lowerMaxPool(st::MaxPoolTimeOp op);
-  LogicalResult lowerSoftmax(st::SoftmaxOp op);
-  LogicalResult lowerConcat(st::ConcatOp op);
-  FailureOr<ConvBranch> addBranch(Operation *op, Value weight, Value bias,
-                                  size_t padBefore, size_t padAfter,
-                                  size_t rows, KernelStep &step);
-
-  KernelStep newStep(KernelStep::Kind kind, Operation *op) {
-    KernelStep step;
-    step.kind = kind;
-    step.op = op->getName().getStringRef().str();
-    step.where = shortLocation(op->getLoc());
-    return step;
-  }
-
-  func::FuncOp func;
-  KernelIsa targetIsa;
-  KernelProgram &prog;
-  size_t workspaceTop = 0;
-  bool planned = false; ///< student-plan-memory's attributes are present
-  llvm::DenseMap<Value, size_t> offsets;
-  llvm::DenseSet<Operation *> consumed; // lowered as part of another op
-  Value ids, length;
-};
-
-} // namespace
+KernelStep Lowering::newStep(KernelStep::Kind kind, Operation *op) {
+  KernelStep step;
+  step.kind = kind;
+  step.op = op->getName().getStringRef().str();
+  step.where = shortLocation(op->getLoc());
+  return step;
+}
 
 FailureOr<std::vector<float>> Lowering::weightValues(Operation *user,
                                                      Value v) {
@@ -235,13 +195,16 @@ FailureOr<CountExpr> Lowering::countOf(Value count) {
 }
 
 /// Places the 1-D inputs of every axis-0 concat inside its result buffer
-/// when the concat is their only user.
+/// when the concat is their only user, and the [T, D] inputs of an axis-1
+/// concat in its column slices when their kernel writes strided rows.
 LogicalResult Lowering::planConcats() {
   if (planned)
     return success(); // the plan placed every input already
   func.walk([&](st::ConcatOp op) {
     auto type = cast<RankedTensorType>(op.getType());
-    if (type.getRank() != 1 || op.getAxis() != 0)
+    bool vectors = type.getRank() == 1 && op.getAxis() == 0;
+    bool columns = type.getRank() == 2 && op.getAxis() == 1;
+    if (!vectors && !columns)
       return;
     size_t base = bufferOf(op.getResult());
     size_t prefix = 0;
@@ -249,16 +212,27 @@ LogicalResult Lowering::planConcats() {
       Operation *def = in.getDefiningOp();
       bool alias = def && in.hasOneUse() && !isa<st::ConstantOp>(def) &&
                    !offsets.count(in);
-      if (alias)
+      if (columns)
+        alias = alias && (isa<st::QrnnOp>(def) ||
+                          (isa<st::Conv1dOp>(def) &&
+                           !isPoolChain(cast<st::Conv1dOp>(def))) ||
+                          isa<st::DenseOp>(def));
+      if (alias) {
         offsets[in] = base + prefix;
-      prefix += bytesOf(in);
+        if (columns)
+          strides[in] = size_t(type.getDimSize(1));
+      }
+      prefix += columns ? size_t(cast<RankedTensorType>(in.getType())
+                                     .getDimSize(1)) *
+                              4
+                        : bytesOf(in);
     }
   });
   return success();
 }
 
 LogicalResult Lowering::lowerEmbedding(st::EmbeddingOp op) {
-  if (op.getIds() != ids)
+  if (op.getIds() != input || prog.input != ModelInput::Ids)
     return op.emitError("C++ emission needs the embedding to read the "
                         "function's ids argument");
   auto values = weightValues(op, op.getTable());
@@ -322,6 +296,10 @@ static std::optional<int> activationOf(Operation *op) {
   if (isa<st::SigmoidOp>(op))
     return KDC_ACTIVATION_SIGMOID;
   return std::nullopt;
+}
+
+LogicalResult Lowering::lowerConv(st::Conv1dOp op) {
+  return isPoolChain(op) ? lowerConvChain(op) : lowerConvRows(op);
 }
 
 LogicalResult Lowering::lowerConvChain(st::Conv1dOp op) {
@@ -388,8 +366,14 @@ LogicalResult Lowering::lowerConvChain(st::Conv1dOp op) {
                                       step.inFeatures, 1, &b,
                                       kdc_activation_t(activation)};
   step.scratchBytes = kdc_f32_convbank_workspace_size(&params);
-  if (step.scratchBytes)
-    step.scratchOffset = allocate(step.scratchBytes);
+  if (step.scratchBytes) {
+    // student-plan-memory gives a padded conv1d a zero row of Cin floats.
+    auto attr = op->getAttrOfType<IntegerAttr>("student.scratch_offset");
+    if (planned && attr)
+      step.scratchOffset = size_t(attr.getInt());
+    else
+      step.scratchOffset = allocate(step.scratchBytes);
+  }
   prog.steps.push_back(std::move(step));
   return success();
 }
@@ -448,11 +432,19 @@ LogicalResult Lowering::lowerDense(st::DenseOp op) {
   step.outFeatures = size_t(wType.getDimSize(0));
   step.activation = int(op.getActivation());
   step.inOffset = bufferOf(op.getInput());
+  step.inStride = inType.getRank() == 2 ? strideOf(op.getInput())
+                                        : step.inFeatures;
+  // Row-wise: only the rows the users read (a pQRNN's bottleneck at n).
+  if (inType.getRank() == 2)
+    step.computeRows = rowsNeeded(op.getResult());
   auto w = weightValues(op, op.getWeight());
   if (failed(w))
     return failure();
+  size_t typicalRows = step.computeRows.all
+                           ? step.rows
+                           : std::min(step.rows, kTypicalRows);
   step.tileN = kdc_f32_dense_choose_tile_n(kdc_isa_t(targetIsa), step.outFeatures,
-                                           step.inFeatures, step.rows);
+                                           step.inFeatures, typicalRows);
   std::vector<float> packed(kdc_f32_dense_packed_size(
       step.outFeatures, step.inFeatures, step.tileN));
   kdc_f32_dense_pack(step.outFeatures, step.inFeatures, step.tileN, w->data(),
@@ -468,6 +460,8 @@ LogicalResult Lowering::lowerDense(st::DenseOp op) {
   }
   step.macs = uint64_t(step.rows) * step.inFeatures * step.outFeatures;
   step.outOffset = bufferOf(op.getResult());
+  step.outStride = inType.getRank() == 2 ? strideOf(op.getResult())
+                                         : step.outFeatures;
   prog.steps.push_back(std::move(step));
   return success();
 }
@@ -478,6 +472,15 @@ LogicalResult Lowering::lowerActivation(Operation *op, int activation) {
   step.inOffset = bufferOf(op->getOperand(0));
   step.bytes = bytesOf(op->getResult(0));
   step.outOffset = bufferOf(op->getResult(0));
+  // Over a [T, D] sequence, only the rows the users read (the importer
+  // writes a pQRNN's bottleneck as dense -> relu -> mask_rows). Neither
+  // side is a concat's column slice, so the rows are contiguous.
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (type.getRank() == 2) {
+    step.rows = size_t(type.getDimSize(0));
+    step.inFeatures = step.outFeatures = size_t(type.getDimSize(1));
+    step.computeRows = rowsNeeded(op->getResult(0));
+  }
   prog.steps.push_back(std::move(step));
   return success();
 }
@@ -511,8 +514,12 @@ LogicalResult Lowering::lowerSoftmax(st::SoftmaxOp op) {
 
 LogicalResult Lowering::lowerConcat(st::ConcatOp op) {
   auto type = cast<RankedTensorType>(op.getType());
-  if (type.getRank() != 1 || op.getAxis() != 0)
-    return op.emitError("C++ emission supports concat of vectors only");
+  if (type.getRank() == 2 && op.getAxis() == 1)
+    return lowerConcatColumns(op);
+  // Rank 1, or rank 2 along time: the inputs are contiguous blocks.
+  if (type.getRank() > 2 || op.getAxis() != 0)
+    return op.emitError("C++ emission supports concat of vectors and of "
+                        "[T, D] sequences (along either axis) only");
   size_t base = bufferOf(op.getResult());
   size_t prefix = 0;
   for (Value in : op.getInputs()) {
@@ -536,30 +543,60 @@ LogicalResult Lowering::lowerConcat(st::ConcatOp op) {
   return success();
 }
 
-LogicalResult Lowering::run() {
+LogicalResult Lowering::readSignature() {
   FunctionType type = func.getFunctionType();
   if (type.getNumInputs() < 1 || type.getNumInputs() > 2 ||
       type.getNumResults() != 1)
-    return func.emitError("C++ emission expects (ids[, length]) -> logits");
-  ids = func.getArgument(0);
-  auto idsType = dyn_cast<RankedTensorType>(ids.getType());
-  if (!idsType || idsType.getRank() != 1)
-    return func.emitError("the first argument must be the ids vector");
-  prog.maxTokens = idsType.getDimSize(0);
-  if (auto plan = func->getAttrOfType<IntegerAttr>("student.workspace_bytes")) {
-    planned = true;
-    workspaceTop = size_t(plan.getInt());
+    return func.emitError("C++ emission expects (ids[, length]) -> logits or "
+                          "(features[, length]) -> logits");
+  input = func.getArgument(0);
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  if (inputType && inputType.getRank() == 1 &&
+      isa<IntegerType>(inputType.getElementType())) {
+    prog.input = ModelInput::Ids;
+  } else if (inputType && inputType.getRank() == 2 &&
+             inputType.getElementType().isF32() &&
+             inputType.hasStaticShape()) {
+    prog.input = ModelInput::Features;
+    prog.numFeatures = inputType.getDimSize(1);
+  } else {
+    return func.emitError("the first argument must be the ids vector "
+                          "(tensor<Txi32>) or the features "
+                          "(tensor<TxPxf32>), not ")
+           << input.getType();
   }
+  prog.maxTokens = inputType.getDimSize(0);
   if (type.getNumInputs() == 2) {
     length = func.getArgument(1);
     if (!length.getType().isIndex())
       return func.emitError("the second argument must be the index length");
     prog.hasCountArg = true;
   }
-  // The graph's contract (docs/onnx.md) is T ids padded with id 0. A window
-  // that reaches past the utterance (n < K) sees table[0], not zeros, so the
-  // embedding reads padded ids, exactly as ONNX Runtime would.
-  prog.paddedIdsOffset = allocate(size_t(prog.maxTokens) * 4);
+  return success();
+}
+
+LogicalResult Lowering::run() {
+  if (failed(readSignature()))
+    return failure();
+  FunctionType type = func.getFunctionType();
+  if (auto plan = func->getAttrOfType<IntegerAttr>("student.workspace_bytes")) {
+    planned = true;
+    workspaceTop = size_t(plan.getInt());
+  }
+  if (prog.input == ModelInput::Ids) {
+    // The graph's contract (docs/onnx.md) is T ids padded with id 0. A
+    // window that reaches past the utterance (n < K) sees table[0], not
+    // zeros, so the embedding reads padded ids, exactly as ONNX Runtime
+    // would.
+    prog.paddedIdsOffset = allocate(size_t(prog.maxTokens) * 4);
+  } else {
+    // The caller's (or the featurizer's) rows, zero rows after them.
+    prog.featuresOffset = bufferOf(input);
+  }
+  if (failed(computeRowDemand()))
+    return failure();
+  if (prog.input == ModelInput::Features)
+    prog.featureRows = rowsNeeded(input);
   auto resultType = dyn_cast<RankedTensorType>(type.getResult(0));
   if (!resultType || resultType.getRank() != 1 ||
       !resultType.getElementType().isF32())
@@ -586,7 +623,7 @@ LogicalResult Lowering::run() {
     if (auto e = dyn_cast<st::EmbeddingOp>(op))
       result = lowerEmbedding(e);
     else if (auto c = dyn_cast<st::Conv1dOp>(op))
-      result = lowerConvChain(c);
+      result = lowerConv(c);
     else if (auto b = dyn_cast<st::ConvBankOp>(op))
       result = lowerConvBank(b);
     else if (auto d = dyn_cast<st::DenseOp>(op))
@@ -603,6 +640,12 @@ LogicalResult Lowering::run() {
       result = lowerSoftmax(s);
     else if (auto c = dyn_cast<st::ConcatOp>(op))
       result = lowerConcat(c);
+    else if (auto m = dyn_cast<st::MaskRowsOp>(op))
+      result = lowerMaskRows(m);
+    else if (auto q = dyn_cast<st::QrnnOp>(op))
+      result = lowerQrnn(q);
+    else if (auto a = dyn_cast<st::AttentionPoolOp>(op))
+      result = lowerAttentionPool(a);
     else
       return op->emitError("C++ emission does not support ")
              << op->getName() << " yet";
@@ -613,6 +656,92 @@ LogicalResult Lowering::run() {
     prog.macs += s.macs;
   prog.workspaceBytes = alignUp(std::max<size_t>(workspaceTop, 1),
                                 kBufferAlignment);
+  return success();
+}
+
+/// student.featurizer, and for "projection" the student.projection
+/// dictionary {features, seed, split_codepoints, bos, eos} the importer
+/// writes from kdc's ONNX metadata.
+static LogicalResult readFeaturizer(ModuleOp module, KernelProgram &out) {
+  auto featurizer = module->getAttrOfType<StringAttr>("student.featurizer");
+  if (!featurizer)
+    return success();
+  StringRef kind = featurizer.getValue();
+  if (kind == "bpe") {
+    if (out.input != ModelInput::Ids)
+      return module.emitError("student.featurizer \"bpe\" needs a model of "
+                              "token ids, but the function reads features");
+    return success();
+  }
+  if (kind != "projection")
+    return module.emitError("student.featurizer must be \"bpe\" or "
+                            "\"projection\", not \"")
+           << kind << "\"";
+  if (out.input != ModelInput::Features)
+    return module.emitError("student.featurizer \"projection\" needs a model "
+                            "of features (tensor<TxPxf32>), but the function "
+                            "reads token ids");
+  auto dict = module->getAttrOfType<DictionaryAttr>("student.projection");
+  if (!dict)
+    return module.emitError("student.featurizer is \"projection\" but the "
+                            "module has no student.projection dictionary "
+                            "{features, seed, split_codepoints, bos, eos}");
+  ProjectionConfig config;
+  bool hasFeatures = false, hasSeed = false;
+  for (NamedAttribute a : dict) {
+    StringRef key = a.getName().getValue();
+    if (key == "features") {
+      auto v = dyn_cast<IntegerAttr>(a.getValue());
+      if (!v || v.getInt() < 1 || v.getInt() > KDC_PROJECTION_MAX_FEATURES)
+        return module.emitError("student.projection: features must be an "
+                                "integer in [1, ")
+               << KDC_PROJECTION_MAX_FEATURES << "], not " << a.getValue();
+      config.numFeatures = uint32_t(v.getInt());
+      hasFeatures = true;
+    } else if (key == "seed") {
+      // A string ("0x6B64632D70726F6A": a u64 does not fit an i64 attribute)
+      // or a non-negative integer.
+      if (auto str = dyn_cast<StringAttr>(a.getValue())) {
+        if (str.getValue().trim().getAsInteger(0, config.seed))
+          return module.emitError("student.projection: seed \"")
+                 << str.getValue()
+                 << "\" is not a 64-bit integer (decimal or 0x hex)";
+      } else if (auto v = dyn_cast<IntegerAttr>(a.getValue());
+                 v && v.getValue().isNonNegative()) {
+        config.seed = v.getValue().getZExtValue();
+      } else {
+        return module.emitError("student.projection: seed must be a string "
+                                "such as \"0x6B64632D70726F6A\", not ")
+               << a.getValue();
+      }
+      hasSeed = true;
+    } else if (key == "split_codepoints" || key == "bos" || key == "eos") {
+      auto v = dyn_cast<BoolAttr>(a.getValue());
+      if (!v)
+        return module.emitError("student.projection: ")
+               << key << " must be true or false, not " << a.getValue();
+      uint32_t flag = key == "bos"   ? KDC_PROJECTION_BOS
+                      : key == "eos" ? KDC_PROJECTION_EOS
+                                     : KDC_PROJECTION_SPLIT_CODEPOINTS;
+      if (v.getValue())
+        config.flags |= flag;
+    } else {
+      return module.emitError("student.projection: unknown key '")
+             << key
+             << "' (expected features, seed, split_codepoints, bos, eos)";
+    }
+  }
+  if (!hasFeatures || !hasSeed)
+    return module.emitError("student.projection needs `features` and `seed`");
+  if (int64_t(config.numFeatures) != out.numFeatures)
+    return module.emitError("student.projection has features = ")
+           << config.numFeatures << ", but the model reads " << out.numFeatures
+           << " features per token";
+  kdc_projection_config_t c = {config.numFeatures, config.flags, config.seed};
+  if (kdc_projection_check_config(&c) != KDC_OK)
+    return module.emitError("student.projection is not a valid projection "
+                            "configuration");
+  out.projection = config;
   return success();
 }
 
@@ -645,11 +774,15 @@ LogicalResult kdc::conversion::buildKernelProgram(ModuleOp module,
     for (int64_t i = 0; i < out.numClasses; ++i)
       out.labels.push_back(std::to_string(i));
   }
+  const char *inputName =
+      out.input == ModelInput::Ids ? "the ids'" : "the features'";
   if (auto maxTokens = module->getAttrOfType<IntegerAttr>("student.max_tokens"))
     if (maxTokens.getInt() != out.maxTokens)
       return module.emitError("student.max_tokens (")
-             << maxTokens.getInt() << ") differs from the ids' length ("
-             << out.maxTokens << ")";
+             << maxTokens.getInt() << ") differs from " << inputName
+             << " length (" << out.maxTokens << ")";
+  if (failed(readFeaturizer(module, out)))
+    return failure();
   if (out.weights.empty())
     out.weights.resize(kBufferAlignment);
   return success();

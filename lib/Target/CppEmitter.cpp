@@ -15,6 +15,7 @@
 
 #include "kdc/runtime/bpe.h"
 #include "kdc/runtime/kernels.h"
+#include "kdc/runtime/projection.h"
 
 #include <algorithm>
 
@@ -86,6 +87,14 @@ static const char *kernelName(KernelStep::Kind kind) {
     return "kdc_f32_softmax_ukernel";
   case KernelStep::Kind::Copy:
     return "memcpy";
+  case KernelStep::Kind::Conv1d:
+    return "kdc_f32_conv1d_ukernel";
+  case KernelStep::Kind::MaskRows:
+    return "kdc_f32_mask_rows";
+  case KernelStep::Kind::Qrnn:
+    return "kdc_f32_qrnn_ukernel";
+  case KernelStep::Kind::AttentionPool:
+    return "kdc_f32_attnpool_ukernel";
   }
   return "";
 }
@@ -120,12 +129,19 @@ private:
     return offset ? llvm::formatv("weight({0})", *offset).str() : "nullptr";
   }
   void printStep(llvm::raw_ostream &os, const KernelStep &s);
+  void printFeatureEntryPoints(llvm::raw_ostream &os);
+  bool features() const { return prog.input == ModelInput::Features; }
+  /// The token count argument of a features model's run(), if it has one.
+  std::string runCountArg(llvm::StringRef n) const {
+    return runTakesN ? (n + ", ").str() : std::string();
+  }
 
   const KernelProgram &prog;
   const CppEmitOptions &options;
   std::string name, suffix;
   bool usesN = false;
-  bool text = false;
+  bool runTakesN = false; ///< a features model's run() reads n
+  bool text = false; ///< NAME_predict through the BPE encoder
   size_t tokenizerOffset = 0, textIdsOffset = 0, scratchBytes = 0;
 };
 
@@ -133,7 +149,7 @@ private:
 
 void Printer::layout(size_t tokOffset) {
   workspaceBytes = prog.workspaceBytes;
-  text = !options.bpeModel.empty();
+  text = !options.bpeModel.empty() && !features();
   if (!text)
     return;
   tokenizerOffset = tokOffset;
@@ -162,9 +178,12 @@ std::string Printer::header() {
      << "#include <stddef.h>\n#include <stdint.h>\n\n"
      << "#include \"kdc/runtime/status.h\"\n\n";
   os << "#define " << name << "_NUM_CLASSES " << prog.numClasses << "\n"
-     << "#define " << name << "_MAX_TOKENS " << prog.maxTokens << "\n"
-     << "#define " << name << "_VOCAB_SIZE " << prog.vocabSize << "\n"
-     << "#define " << name << "_WORKSPACE_BYTES " << workspaceBytes << "u\n"
+     << "#define " << name << "_MAX_TOKENS " << prog.maxTokens << "\n";
+  if (features())
+    os << "#define " << name << "_NUM_FEATURES " << prog.numFeatures << "\n";
+  else
+    os << "#define " << name << "_VOCAB_SIZE " << prog.vocabSize << "\n";
+  os << "#define " << name << "_WORKSPACE_BYTES " << workspaceBytes << "u\n"
      << "#define " << name << "_WORKSPACE_ALIGNMENT 64u\n";
   if (text)
     os << "/* Longest text " << name
@@ -172,20 +191,60 @@ std::string Printer::header() {
        << " * KDC_ERR_BUFFER_TOO_SMALL. */\n"
        << "#define " << name << "_MAX_TEXT_BYTES " << options.maxTextBytes
        << "u\n";
+  if (prog.projection)
+    os << "/* The projection featurizer " << name
+       << "_predict runs (kdc/runtime/projection.h):\n"
+       << " * kdc_projection_config_t config = {" << name
+       << "_NUM_FEATURES, " << name << "_PROJECTION_FLAGS,\n"
+       << " * " << name << "_PROJECTION_SEED} gives the rows of " << name
+       << "_predict_features. */\n"
+       << "#define " << name << "_PROJECTION_FLAGS " << prog.projection->flags
+       << "u\n"
+       << "#define " << name << "_PROJECTION_SEED "
+       << llvm::formatv("{0:x16}", prog.projection->seed) << "ull\n";
   os << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* The class names, in logit order. */\n"
-     << "extern const char *const " << name << "_labels[];\n\n"
-     << "/* Classifies ids[0..n_ids) (1 <= n_ids <= " << name
-     << "_MAX_TOKENS). Returns the arg-max\n"
-     << " * class (>= 0) or a negative kdc_status: KDC_ERR_WORKSPACE (NULL or "
-        "not\n"
-     << " * 64-byte aligned), KDC_ERR_NO_TOKENS, KDC_ERR_TOO_MANY_TOKENS,\n"
-     << " * KDC_ERR_TOKEN_RANGE, KDC_ERR_NULL_ARGUMENT. logits ("
-     << name << "_NUM_CLASSES\n"
-     << " * floats) may be NULL. */\n"
-     << "int " << name
-     << "_predict_ids(const int32_t *ids, size_t n_ids, float *logits,\n"
-     << "    void *workspace);\n";
+     << "extern const char *const " << name << "_labels[];\n\n";
+  if (features()) {
+    os << "/* Classifies an utterance of n_tokens tokens (1 <= n_tokens <= "
+       << name << "_MAX_TOKENS)\n"
+       << " * given as n_tokens rows of " << name
+       << "_NUM_FEATURES floats (row-major, row t at\n"
+       << " * features + t * " << name
+       << "_NUM_FEATURES). Returns the arg-max class (>= 0) or a\n"
+       << " * negative kdc_status: KDC_ERR_WORKSPACE (NULL or not 64-byte "
+          "aligned),\n"
+       << " * KDC_ERR_NO_TOKENS, KDC_ERR_TOO_MANY_TOKENS, "
+          "KDC_ERR_NULL_ARGUMENT.\n"
+       << " * logits (" << name << "_NUM_CLASSES floats) may be NULL. */\n"
+       << "int " << name
+       << "_predict_features(const float *features, size_t n_tokens,\n"
+       << "    float *logits, void *workspace);\n";
+    if (prog.projection)
+      os << "\n/* Featurizes utf8[0..len) with the model's projection "
+            "featurizer (the\n"
+         << " * one training used) and classifies it. Text with more than "
+         << name << "_MAX_TOKENS\n"
+         << " * tokens is truncated to the first " << name
+         << "_MAX_TOKENS, as training does. Errors as\n"
+         << " * above, plus KDC_ERR_INVALID_UTF8 and KDC_ERR_NO_TOKENS (no "
+            "tokens). */\n"
+         << "int " << name
+         << "_predict(const char *utf8, size_t len, float *logits,\n"
+         << "    void *workspace);\n";
+  } else {
+    os << "/* Classifies ids[0..n_ids) (1 <= n_ids <= " << name
+       << "_MAX_TOKENS). Returns the arg-max\n"
+       << " * class (>= 0) or a negative kdc_status: KDC_ERR_WORKSPACE (NULL "
+          "or not\n"
+       << " * 64-byte aligned), KDC_ERR_NO_TOKENS, KDC_ERR_TOO_MANY_TOKENS,\n"
+       << " * KDC_ERR_TOKEN_RANGE, KDC_ERR_NULL_ARGUMENT. logits (" << name
+       << "_NUM_CLASSES\n"
+       << " * floats) may be NULL. */\n"
+       << "int " << name
+       << "_predict_ids(const int32_t *ids, size_t n_ids, float *logits,\n"
+       << "    void *workspace);\n";
+  }
   if (text)
     os << "\n/* Encodes utf8[0..len) with the model's BPE tokenizer and "
           "classifies it.\n"
@@ -268,18 +327,71 @@ void Printer::printStep(llvm::raw_ostream &os, const KernelStep &s) {
         "  {\n    const kdc_f32_dense_params_t params = {{{0}, {1}, {2}, "
         "weight({3}), {4},\n"
         "                                           {5}};\n"
-        "    status = kdc_f32_dense_ukernel{6}(&params, {7}, {8}, {0}, {9}, "
-        "{1});\n"
+        "    status = kdc_f32_dense_ukernel{6}(&params, {7}, {8}, {9}, {10}, "
+        "{11});\n"
         "    if (status < 0)\n      return status;\n  }\n",
         s.inFeatures, s.outFeatures, s.tileN, s.weightOffset,
-        weight(s.biasOffset), activationName(s.activation), kernel, s.rows, in,
-        out);
+        weight(s.biasOffset), activationName(s.activation), kernel,
+        count(s.computeRows, 1, int64_t(s.rows)), in,
+        s.inStride ? s.inStride : s.inFeatures, out,
+        s.outStride ? s.outStride : s.outFeatures);
     return;
-  case KernelStep::Kind::Activation:
+  case KernelStep::Kind::Conv1d: {
+    std::string scratch =
+        s.scratchBytes ? llvm::formatv("ws + {0}", s.scratchOffset).str()
+                       : "nullptr";
+    os << llvm::formatv(
+        "  {\n    const kdc_f32_conv1d_params_t params = {{{0}, {1}, {2}, {3}, "
+        "{4}, {5}, {6}, {7},\n"
+        "        weight({8}), {9}, {10}};\n"
+        "    status = kdc_f32_conv1d_ukernel{11}(&params, {12}, {13}, {14}, "
+        "{15},\n"
+        "        {16}, {17});\n"
+        "    if (status < 0)\n      return status;\n  }\n",
+        s.rows, s.inFeatures, s.inStride, s.kernelWidth, s.outFeatures,
+        s.padBefore, s.padAfter, s.tileN, s.weightOffset,
+        weight(s.biasOffset), activationName(s.activation), kernel, in,
+        count(s.computeRows, 1, int64_t(s.outRows)), out, s.outStride, scratch,
+        s.scratchBytes);
+    return;
+  }
+  case KernelStep::Kind::MaskRows:
+    os << llvm::formatv("  kdc_f32_mask_rows({0}, {1}, {2}, {3}, {4}, {5}, "
+                        "{6});\n",
+                        count(s.computeRows, 1, int64_t(s.rows)), s.inFeatures,
+                        in, s.inStride, count(s.count, 1, int64_t(s.rows)),
+                        out, s.outStride);
+    return;
+  case KernelStep::Kind::Qrnn:
+    os << llvm::formatv("  kdc_f32_qrnn_ukernel{0}({1}, {2}, {3}, {4}, {5},\n"
+                        "      {6}, {7}, {8});\n",
+                        kernel, count(s.computeRows, 1, int64_t(s.rows)),
+                        s.outFeatures, in, s.inStride,
+                        count(s.count, 1, int64_t(s.rows)),
+                        s.direction == KDC_DIRECTION_BACKWARD
+                            ? "KDC_DIRECTION_BACKWARD"
+                            : "KDC_DIRECTION_FORWARD",
+                        out, s.outStride);
+    return;
+  case KernelStep::Kind::AttentionPool:
+    os << llvm::formatv("  kdc_f32_attnpool_ukernel{0}({1}, {2}, {3}, {4}, "
+                        "weight({5}),\n      {6}, {7});\n",
+                        kernel, s.rows, s.inFeatures, in, s.inStride,
+                        s.weightOffset, count(s.count, 1, int64_t(s.rows)),
+                        out);
+    return;
+  case KernelStep::Kind::Activation: {
+    // Over a sequence, the rows computed (computeRows) times the row length.
+    std::string elements =
+        s.computeRows.all
+            ? std::to_string(s.bytes / 4)
+            : count(s.computeRows, 1, int64_t(s.rows)) + " * " +
+                  std::to_string(s.inFeatures);
     os << llvm::formatv("  kdc_f32_vact_ukernel{0}({1}, {2}, {3}, {4});\n",
-                        kernel, s.bytes / 4, in, out,
+                        kernel, elements, in, out,
                         activationName(s.activation));
     return;
+  }
   case KernelStep::Kind::MaxPool:
     os << llvm::formatv("  kdc_f32_maxpool_time_ukernel{0}({1}, {2}, {3}, {2}, "
                         "{4}, {5});\n",
@@ -302,6 +414,17 @@ std::string Printer::source() {
   llvm::raw_string_ostream bs(body);
   for (const KernelStep &s : prog.steps)
     printStep(bs, s);
+  bool bodyUsesN = usesN;
+  runTakesN = bodyUsesN;
+  // Features: the rows the model reads, the caller's and then zeros.
+  std::string featureRows;
+  bool featureRowsUseN = false;
+  if (features()) {
+    usesN = false;
+    featureRows = count(prog.featureRows, 1, prog.maxTokens);
+    featureRowsUseN = usesN;
+    usesN = usesN || bodyUsesN;
+  }
 
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -313,8 +436,10 @@ std::string Printer::source() {
      << "// those kernels, are in " << name << ".weights.bin, which " << name
      << ".weights.S includes.\n\n"
      << "#include \"" << name << ".h\"\n\n"
-     << "#include \"kdc/runtime/bpe.h\"\n"
-     << "#include \"kdc/runtime/kernels.h\"\n\n"
+     << (features() ? "#include \"kdc/runtime/kernels.h\"\n"
+                      "#include \"kdc/runtime/projection.h\"\n\n"
+                    : "#include \"kdc/runtime/bpe.h\"\n"
+                      "#include \"kdc/runtime/kernels.h\"\n\n")
      << "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
      << "// " << prog.weights.size() << " bytes of weights"
      << (text ? " and the BPE model" : "") << " (" << name
@@ -333,13 +458,33 @@ std::string Printer::source() {
           "{\n"
        << "  return static_cast<size_t>(c < lo ? lo : (c > hi ? hi : c));\n"
        << "}\n\n";
+  if (features()) {
+    os << "// Rows of the features buffer the model reads: the utterance's "
+          "n_tokens,\n// then zero rows.\n";
+    if (featureRowsUseN)
+      os << "size_t featureRows(size_t n_tokens) {\n"
+         << "  const ptrdiff_t n = static_cast<ptrdiff_t>(n_tokens);\n";
+    else
+      os << "size_t featureRows(size_t) {\n";
+    os << "  return " << featureRows << ";\n}\n\n";
+  }
   os << "// The model: " << prog.steps.size() << " kernel calls, "
-     << prog.macs << " multiply-adds at most; workspace plan: "
-     << prog.workspaceBytes << " bytes.\n"
-     << "int run(const int32_t *ids, size_t n_ids, float *logits, "
-        "unsigned char *ws) {\n";
-  if (usesN)
-    os << "  const ptrdiff_t n = static_cast<ptrdiff_t>(n_ids);\n";
+     << prog.macs << " multiply-adds at most (every row); workspace plan: "
+     << prog.workspaceBytes << " bytes.\n";
+  if (features()) {
+    os << llvm::formatv("// The features are in the workspace at {0}, rows "
+                        "past featureRows(n_tokens)\n// unread.\n",
+                        prog.featuresOffset)
+       << "int run(" << (bodyUsesN ? "size_t n_tokens, " : "")
+       << "float *logits, unsigned char *ws) {\n";
+    if (bodyUsesN)
+      os << "  const ptrdiff_t n = static_cast<ptrdiff_t>(n_tokens);\n";
+  } else {
+    os << "int run(const int32_t *ids, size_t n_ids, float *logits, "
+          "unsigned char *ws) {\n";
+    if (bodyUsesN)
+      os << "  const ptrdiff_t n = static_cast<ptrdiff_t>(n_ids);\n";
+  }
   os << "  int status = KDC_OK;\n" << body;
   os << llvm::formatv(
       "  const float *scores = buffer(ws, {0});\n"
@@ -362,6 +507,9 @@ std::string Printer::source() {
   for (const std::string &label : prog.labels)
     os << "    " << cString(label) << ",\n";
   os << "};\n\n";
+  if (features())
+    printFeatureEntryPoints(os);
+  else
   os << llvm::formatv(
       "int {0}_predict_ids(const int32_t *ids, size_t n_ids, float *logits,\n"
       "    void *workspace) {{\n"
@@ -408,6 +556,57 @@ std::string Printer::source() {
         scratchBytes);
   os << "\n} // extern \"C\"\n";
   return os.str();
+}
+
+void Printer::printFeatureEntryPoints(llvm::raw_ostream &os) {
+  os << llvm::formatv(
+      "int {0}_predict_features(const float *features, size_t n_tokens,\n"
+      "    float *logits, void *workspace) {{\n"
+      "  if (badWorkspace(workspace))\n"
+      "    return KDC_ERR_WORKSPACE;\n"
+      "  if (n_tokens == 0)\n"
+      "    return KDC_ERR_NO_TOKENS;\n"
+      "  if (features == nullptr)\n"
+      "    return KDC_ERR_NULL_ARGUMENT;\n"
+      "  if (n_tokens > {0}_MAX_TOKENS)\n"
+      "    return KDC_ERR_TOO_MANY_TOKENS;\n"
+      "  unsigned char *ws = static_cast<unsigned char *>(workspace);\n"
+      "  // The caller's rows, then the zero rows the model reads.\n"
+      "  kdc_f32_mask_rows(featureRows(n_tokens), {0}_NUM_FEATURES, features,\n"
+      "                    {0}_NUM_FEATURES, n_tokens, buffer(ws, {1}),\n"
+      "                    {0}_NUM_FEATURES);\n"
+      "  return run({2}logits, ws);\n"
+      "}\n",
+      name, prog.featuresOffset, runCountArg("n_tokens"));
+  if (!prog.projection)
+    return;
+  os << llvm::formatv(
+      "\nint {0}_predict(const char *utf8, size_t len, float *logits,\n"
+      "    void *workspace) {{\n"
+      "  if (badWorkspace(workspace))\n"
+      "    return KDC_ERR_WORKSPACE;\n"
+      "  if (utf8 == nullptr && len != 0)\n"
+      "    return KDC_ERR_NULL_ARGUMENT;\n"
+      "  const kdc_projection_config_t config = {{{0}_NUM_FEATURES,\n"
+      "                                          {0}_PROJECTION_FLAGS,\n"
+      "                                          {0}_PROJECTION_SEED};\n"
+      "  unsigned char *ws = static_cast<unsigned char *>(workspace);\n"
+      "  float *features = buffer(ws, {1});\n"
+      "  // The first {0}_MAX_TOKENS tokens, as training does.\n"
+      "  const int n = kdc_projection_features(&config, utf8, len, features,\n"
+      "                                        {0}_MAX_TOKENS, "
+      "{0}_NUM_FEATURES);\n"
+      "  if (n < 0)\n"
+      "    return n;\n"
+      "  if (n == 0)\n"
+      "    return KDC_ERR_NO_TOKENS;\n"
+      "  const size_t n_tokens = static_cast<size_t>(n);\n"
+      "  kdc_f32_mask_rows(featureRows(n_tokens), {0}_NUM_FEATURES, features,\n"
+      "                    {0}_NUM_FEATURES, n_tokens, features, "
+      "{0}_NUM_FEATURES);\n"
+      "  return run({2}logits, ws);\n"
+      "}\n",
+      name, prog.featuresOffset, runCountArg("n_tokens"));
 }
 
 std::string Printer::assembly(size_t blobBytes) {
@@ -465,12 +664,29 @@ LogicalResult kdc::target::emitCppLibrary(ModuleOp module,
   size_t weightBytes = 0;
   for (const KernelStep &s : prog.steps) {
     weightBytes += s.weightBytes;
-    ops.push_back(llvm::json::Object{{"op", s.op},
-                                     {"location", s.where},
-                                     {"kernel", kernelName(s.kind)},
-                                     {"macs", int64_t(s.macs)},
-                                     {"weight_bytes", int64_t(s.weightBytes)},
-                                     {"out_offset", int64_t(s.outOffset)}});
+    llvm::json::Object op{{"op", s.op},
+                          {"location", s.where},
+                          {"kernel", kernelName(s.kind)},
+                          {"macs", int64_t(s.macs)},
+                          {"weight_bytes", int64_t(s.weightBytes)},
+                          {"out_offset", int64_t(s.outOffset)}};
+    // Row-wise steps: the rows computed per utterance of n tokens (macs
+    // counts every row).
+    if (s.kind == KernelStep::Kind::Conv1d ||
+        s.kind == KernelStep::Kind::MaskRows ||
+        s.kind == KernelStep::Kind::Qrnn ||
+        ((s.kind == KernelStep::Kind::Dense ||
+          s.kind == KernelStep::Kind::Activation) &&
+         s.rows > 1)) {
+      const CountExpr &c = s.computeRows;
+      op["rows"] = c.all     ? std::to_string(s.rows)
+                   : !c.usesN ? std::to_string(c.offset)
+                   : c.offset ? llvm::formatv("n {0} {1}", c.offset < 0 ? '-' : '+',
+                                              std::abs(c.offset))
+                                    .str()
+                              : std::string("n");
+    }
+    ops.push_back(std::move(op));
   }
   llvm::json::Object report{
       {"name", options.name},
@@ -478,6 +694,10 @@ LogicalResult kdc::target::emitCppLibrary(ModuleOp module,
       {"kernels", kernelSuffix(options.isa)},
       {"num_classes", prog.numClasses},
       {"max_tokens", prog.maxTokens},
+      {"input", prog.input == ModelInput::Ids ? "ids" : "features"},
+      {"featurizer", prog.projection           ? "projection"
+                     : !options.bpeModel.empty() ? "bpe"
+                                                 : "none"},
       {"macs", int64_t(prog.macs)},
       {"weight_bytes", int64_t(weightBytes)},
       {"blob_bytes", int64_t(out.weights.size())},

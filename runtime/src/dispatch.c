@@ -17,6 +17,12 @@ const kdc_f32_dense_variant_t kdc_f32_dense_variants[] = {
 const size_t kdc_f32_dense_num_variants =
     sizeof kdc_f32_dense_variants / sizeof kdc_f32_dense_variants[0];
 
+const kdc_f32_conv1d_variant_t kdc_f32_conv1d_variants[] = {
+#include "kdc/runtime/ukernels/f32-conv1d.h"
+};
+const size_t kdc_f32_conv1d_num_variants =
+    sizeof kdc_f32_conv1d_variants / sizeof kdc_f32_conv1d_variants[0];
+
 const kdc_f32_embedding_variant_t kdc_f32_embedding_variants[] = {
 #include "kdc/runtime/ukernels/f32-embedding.h"
 };

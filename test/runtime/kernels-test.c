@@ -554,6 +554,272 @@ static void test_dense(test_state_t *st) {
 }
 
 /*===------------------------------------------------------------------===*
+ * Conv1d (every output row)
+ *===------------------------------------------------------------------===*/
+
+typedef struct conv1d_case {
+  size_t rows, cin, xs, cout, k, pl, pr;
+  float *x, *w, *bias; /* x [rows, xs], w [cout, cin, k], bias [cout] or NULL */
+} conv1d_case_t;
+
+/* Output row t and channel o in double, and sum |x w| + |b| (the error
+ * scale), straight from the student.conv1d description. */
+static double ref_conv1d(const conv1d_case_t *cc, size_t t, size_t o, double *mag) {
+  double s = cc->bias ? cc->bias[o] : 0.0;
+  *mag = fabs(s);
+  for (size_t k = 0; k < cc->k; k++) {
+    const long tt = (long)t + (long)k - (long)cc->pl;
+    if (tt < 0 || tt >= (long)cc->rows)
+      continue;
+    for (size_t c = 0; c < cc->cin; c++) {
+      const double p = (double)cc->x[(size_t)tt * cc->xs + c] *
+                       (double)cc->w[(o * cc->cin + c) * cc->k + k];
+      s += p;
+      *mag += fabs(p);
+    }
+  }
+  return s;
+}
+
+/* Runs `v` with weights packed for `tile_n` for every out_rows 0..total and
+ * compares with the scalar variant (and the scalar one with the reference).
+ * Input rows the call may not read (from out_rows + K - 1 - l on) are NaN,
+ * so reading one shows; rows and columns it may not write keep a sentinel. */
+static void check_conv1d(test_state_t *st, const kdc_f32_conv1d_variant_t *v,
+                         conv1d_case_t *cc, size_t tile_n, kdc_activation_t act,
+                         const char *label) {
+  const size_t total = cc->rows + cc->pl + cc->pr + 1 - cc->k;
+  const size_t nr = tile_n ? tile_n : kdc_f32_conv_choose_tile_n(v->isa, cc->cout, cc->cin, cc->k, total);
+  float *packed = falloc(kdc_f32_conv_packed_size(cc->cout, cc->cin, cc->k, nr));
+  kdc_f32_conv_pack(cc->cout, cc->cin, cc->k, nr, cc->w, packed);
+  const kdc_f32_conv1d_params_t p = {
+      .rows = cc->rows, .in_channels = cc->cin, .x_stride = cc->xs,
+      .kernel_width = cc->k, .out_channels = cc->cout, .pad_before = cc->pl,
+      .pad_after = cc->pr, .tile_n = nr, .packed_weights = packed,
+      .bias = cc->bias, .activation = act};
+  const size_t ws_size = kdc_f32_conv1d_workspace_size(&p);
+  float *ws = falloc(ws_size / sizeof(float) + 1);
+  const size_t ys = cc->cout + 3;
+  float *got = falloc((total + 1) * ys), *want = falloc((total + 1) * ys);
+  float *x = falloc(cc->rows * cc->xs);
+  float *saved = cc->x;
+  cc->x = x;
+  char what[256];
+  for (size_t out_rows = 0; out_rows <= total; out_rows++) {
+    /* Rows below `readable` hold the data, the rest NaN. */
+    const long last = (long)out_rows + (long)cc->k - 1 - (long)cc->pl;
+    const size_t readable = out_rows == 0 || last < 0 ? 0
+                            : (size_t)last > cc->rows ? cc->rows : (size_t)last;
+    for (size_t i = 0; i < cc->rows * cc->xs; i++)
+      x[i] = i < readable * cc->xs ? saved[i] : NAN;
+    for (size_t i = 0; i < (total + 1) * ys; i++)
+      got[i] = want[i] = SENTINEL;
+    const int s1 = v->ukernel(&p, x, out_rows, got, ys, ws_size ? ws : NULL, ws_size);
+    const int s2 = kdc_f32_conv1d_ukernel__scalar(&p, x, out_rows, want, ys,
+                                                  ws_size ? ws : NULL, ws_size);
+    st->checks++;
+    if (s1 != KDC_OK || s2 != KDC_OK) {
+      snprintf(what, sizeof what, "%s %s: status %d (scalar %d)", v->name, label, s1, s2);
+      fail(st, what);
+      break;
+    }
+    for (size_t t = 0; t <= total; t++)
+      for (size_t o = 0; o < ys; o++) {
+        const float g = got[t * ys + o], s = want[t * ys + o];
+        st->checks++;
+        if (t >= out_rows || o >= cc->cout) {
+          if (g != SENTINEL || s != SENTINEL) {
+            snprintf(what, sizeof what, "%s %s out_rows=%zu: wrote y[%zu,%zu]", v->name,
+                     label, out_rows, t, o);
+            fail(st, what);
+            t = total;
+            break;
+          }
+          continue;
+        }
+        double mag;
+        const double acc = ref_conv1d(cc, t, o, &mag);
+        const float ref = ref_activate(acc, act);
+        const float dot_tol = 1.2f * KDC_TEST_DOT_REL_ERROR * (float)mag;
+        if (!close_to(s, ref, dot_tol + 4 * FLT_EPSILON * fmaxf(1.0f, fabsf(ref))) ||
+            !close_to(g, s, dot_tol + activation_tol(act, (float)acc))) {
+          snprintf(what, sizeof what,
+                   "%s %s out_rows=%zu y[%zu,%zu]: %.9g, scalar %.9g, ref %.9g", v->name,
+                   label, out_rows, t, o, (double)g, (double)s, (double)ref);
+          fail(st, what);
+          t = total;
+          break;
+        }
+      }
+  }
+  cc->x = saved;
+  free(x);
+  free(ws);
+  free(got);
+  free(want);
+  free(packed);
+}
+
+static void check_conv1d_errors(test_state_t *st, const kdc_f32_conv1d_variant_t *v,
+                                rng_t *r) {
+  float x[4 * 5], w[8 * 5 * 3], out[6 * 8], ws[5];
+  fill(r, x, 4 * 5, -1.0f, 1.0f);
+  fill(r, w, 8 * 5 * 3, -0.5f, 0.5f);
+  const size_t nr = kdc_f32_conv_choose_tile_n(v->isa, 8, 5, 3, 4);
+  float *packed = falloc(kdc_f32_conv_packed_size(8, 5, 3, nr));
+  kdc_f32_conv_pack(8, 5, 3, nr, w, packed);
+  kdc_f32_conv1d_params_t p = {.rows = 4, .in_channels = 5, .x_stride = 5,
+                               .kernel_width = 3, .out_channels = 8,
+                               .pad_before = 2, .pad_after = 1, .tile_n = nr,
+                               .packed_weights = packed,
+                               .activation = KDC_ACTIVATION_NONE};
+  const size_t ws_size = kdc_f32_conv1d_workspace_size(&p);
+  st->checks += 9;
+  if (ws_size != 5 * sizeof(float))
+    fail(st, "conv1d: workspace size (one zero row)");
+  if (v->ukernel(&p, x, 5, out, 8, ws, ws_size) != KDC_OK)
+    fail(st, "conv1d: the full result (T + l + r - K + 1 rows) is KDC_OK");
+  if (v->ukernel(&p, x, 6, out, 8, ws, ws_size) != KDC_ERR_BAD_MODEL)
+    fail(st, "conv1d: out_rows past the result is KDC_ERR_BAD_MODEL");
+  if (v->ukernel(&p, x, 4, out, 8, ws, ws_size - 1) != KDC_ERR_WORKSPACE)
+    fail(st, "conv1d: a small workspace is KDC_ERR_WORKSPACE");
+  if (v->ukernel(&p, NULL, 4, out, 8, ws, ws_size) != KDC_ERR_NULL_ARGUMENT)
+    fail(st, "conv1d: NULL input is KDC_ERR_NULL_ARGUMENT");
+  if (v->ukernel(&p, x, 4, out, 7, ws, ws_size) != KDC_ERR_BAD_MODEL)
+    fail(st, "conv1d: y_stride < Cout is KDC_ERR_BAD_MODEL");
+  p.tile_n = 12; /* runs on scalar only */
+  if ((v->ukernel(&p, x, 4, out, 8, ws, ws_size) == KDC_ERR_BAD_MODEL) !=
+      !kdc_isa_supports_tile_n(v->isa, 12))
+    fail(st, "conv1d: an unsupported tile_n is KDC_ERR_BAD_MODEL");
+  p.tile_n = nr;
+  p.kernel_width = 8; /* longer than T + pads = 7 */
+  if (v->ukernel(&p, x, 0, out, 8, ws, ws_size) != KDC_ERR_BAD_MODEL)
+    fail(st, "conv1d: a kernel longer than the padded input is KDC_ERR_BAD_MODEL");
+  p.kernel_width = 3;
+  p.pad_before = p.pad_after = 0;
+  if (kdc_f32_conv1d_workspace_size(&p) != 0 || v->ukernel(&p, x, 2, out, 8, NULL, 0) != KDC_OK)
+    fail(st, "conv1d: without padding no workspace is needed");
+  free(packed);
+}
+
+static void test_conv1d(test_state_t *st) {
+  rng_t r = {17};
+  /* K and padding of every kind the pQRNN uses (causal [K-1, 0], its
+   * mirror [0, K-1]) and others; channel counts around every panel width. */
+  static const size_t shapes[][4] = {/* k, pl, pr, cout */
+                                     {1, 0, 0, 7},  {2, 1, 0, 8},  {3, 2, 0, 24},
+                                     {3, 0, 2, 25}, {3, 1, 1, 16}, {3, 0, 0, 9},
+                                     {4, 3, 0, 40}, {5, 2, 2, 23}, {3, 2, 0, 1}};
+  static const size_t cins[] = {1, 3, 8, 17};
+  static const size_t rows_list[] = {1, 4, 6, 9, 13};
+  for (size_t vi = 0; vi < kdc_f32_conv1d_num_variants; vi++) {
+    const kdc_f32_conv1d_variant_t *v = &kdc_f32_conv1d_variants[vi];
+    if (!kdc_isa_available(v->isa)) {
+      printf("SKIP %s (this CPU has no %s)\n", v->name, kdc_isa_name(v->isa));
+      continue;
+    }
+    const int before = st->failures;
+    size_t cases = 0;
+    check_conv1d_errors(st, v, &r);
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+      for (size_t ci = 0; ci < sizeof cins / sizeof cins[0]; ci++)
+        for (size_t ti = 0; ti < sizeof rows_list / sizeof rows_list[0]; ti++) {
+          conv1d_case_t cc = {.rows = rows_list[ti], .cin = cins[ci],
+                              .xs = cins[ci] + (si + ti) % 3, .cout = shapes[si][3],
+                              .k = shapes[si][0], .pl = shapes[si][1],
+                              .pr = shapes[si][2]};
+          if (cc.rows + cc.pl + cc.pr < cc.k)
+            continue;
+          cc.x = falloc(cc.rows * cc.xs);
+          cc.w = falloc(cc.cout * cc.cin * cc.k);
+          fill(&r, cc.x, cc.rows * cc.xs, -1.0f, 1.0f);
+          fill(&r, cc.w, cc.cout * cc.cin * cc.k, -0.5f, 0.5f);
+          if ((si + ci) % 4 != 3) {
+            cc.bias = falloc(cc.cout);
+            fill(&r, cc.bias, cc.cout, -0.5f, 0.5f);
+          }
+          const kdc_activation_t act = (kdc_activation_t)((si + ci + ti) % 6);
+          char label[128];
+          snprintf(label, sizeof label, "K=%zu pad=[%zu,%zu] T=%zu Cin=%zu Cout=%zu %s", cc.k,
+                   cc.pl, cc.pr, cc.rows, cc.cin, cc.cout, activation_name(act));
+          check_conv1d(st, v, &cc, 0, act, label);
+          cases++;
+          /* Every other panel width the variant runs, on some shapes. */
+          if ((ci + ti) % 2 == 0)
+            for (size_t nr = 8; nr <= 24; nr += 8)
+              if (kdc_isa_supports_tile_n(v->isa, nr)) {
+                char l2[160];
+                snprintf(l2, sizeof l2, "%s tile_n=%zu", label, nr);
+                check_conv1d(st, v, &cc, nr, act, l2);
+                cases++;
+              }
+          free(cc.x);
+          free(cc.w);
+          free(cc.bias);
+        }
+    /* A pQRNN layer-2 gate convolution: T=16, Cin=64, 3x128 gates, causal. */
+    {
+      conv1d_case_t cc = {.rows = 16, .cin = 64, .xs = 64, .cout = 96, .k = 3, .pl = 2, .pr = 0};
+      cc.x = falloc(16 * 64);
+      cc.w = falloc(96 * 64 * 3);
+      cc.bias = falloc(96);
+      fill(&r, cc.x, 16 * 64, -1.0f, 1.0f);
+      fill(&r, cc.w, 96 * 64 * 3, -0.5f, 0.5f);
+      fill(&r, cc.bias, 96, -0.5f, 0.5f);
+      check_conv1d(st, v, &cc, 0, KDC_ACTIVATION_NONE, "pQRNN gates T=16 Cin=64 Cout=96");
+      cases++;
+      free(cc.x);
+      free(cc.w);
+      free(cc.bias);
+    }
+    if (st->failures == before)
+      printf("PASS %s (%zu shapes x all output row counts)\n", v->name, cases);
+  }
+}
+
+/*===------------------------------------------------------------------===*
+ * Row copy and mask
+ *===------------------------------------------------------------------===*/
+
+static void test_mask_rows(test_state_t *st) {
+  rng_t r = {23};
+  const size_t rows = 7, cols = 5;
+  float x[7 * 8], y[7 * 9];
+  for (size_t xs = cols; xs <= cols + 3; xs += 3)
+    for (size_t ys = cols; ys <= cols + 4; ys += 4)
+      for (size_t count = 0; count <= rows + 1; count++)
+        for (int in_place = 0; in_place < 2; in_place++) {
+          if (in_place && xs != ys)
+            continue;
+          fill(&r, x, sizeof x / sizeof x[0], -1.0f, 1.0f);
+          for (size_t i = 0; i < sizeof y / sizeof y[0]; i++)
+            y[i] = in_place && i < sizeof x / sizeof x[0] ? x[i] : SENTINEL;
+          float *out = in_place ? x : y;
+          float orig[7 * 8];
+          memcpy(orig, x, sizeof orig);
+          kdc_f32_mask_rows(rows, cols, x, xs, count, out, ys);
+          const size_t c = count < rows ? count : rows;
+          for (size_t t = 0; t < rows; t++)
+            for (size_t j = 0; j < ys; j++) {
+              const float got = out[t * ys + j];
+              const float want = j >= cols ? (in_place ? orig[t * xs + j] : SENTINEL)
+                                 : t < c ? orig[t * xs + j]
+                                         : 0.0f;
+              st->checks++;
+              if (memcmp(&got, &want, sizeof got) != 0) {
+                char what[160];
+                snprintf(what, sizeof what,
+                         "mask_rows xs=%zu ys=%zu count=%zu in_place=%d y[%zu,%zu]: %g, want %g",
+                         xs, ys, count, in_place, t, j, (double)got, (double)want);
+                fail(st, what);
+                return;
+              }
+            }
+        }
+  printf("PASS kdc_f32_mask_rows\n");
+}
+
+/*===------------------------------------------------------------------===*
  * Embedding
  *===------------------------------------------------------------------===*/
 
@@ -955,6 +1221,8 @@ int main(void) {
   test_pack(&st);
   test_convbank(&st);
   test_dense(&st);
+  test_conv1d(&st);
+  test_mask_rows(&st);
   test_embedding(&st);
   test_vact(&st);
   test_maxpool(&st);

@@ -31,6 +31,12 @@ def main():
     sources = [os.path.join(src, f) for f in
                ("bpe.c", "dispatch.c", "isa.c", "pack.c", "status.c", "utf8.c",
                 os.path.join("f32-convbank", "common.c"))]
+    # The projection featurizer, row copies and conv1d's shared checks
+    # (pQRNN libraries), where this runtime has them.
+    for extra_source in ("projection.c", "rows.c",
+                         os.path.join("f32-conv1d", "common.c")):
+        if os.path.exists(os.path.join(src, extra_source)):
+            sources.append(os.path.join(src, extra_source))
     for kernel in sorted(os.listdir(src)):
         if not kernel.startswith("f32-"):
             continue

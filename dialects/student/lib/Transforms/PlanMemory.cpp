@@ -6,8 +6,21 @@
 // the plan as attributes the emitter reads:
 //
 //   student.offset          (i64) on each op whose result is planned
-//   student.scratch_offset  (i64) on a padded conv_bank: its zero row
+//   student.scratch_offset  (i64) on a padded conv_bank or conv1d: its zero
+//                           row
+//   student.row_stride      (i64) on an op whose [T, D] result is written
+//                           straight into a column slice of the axis-1
+//                           concat that is its only user (its offset is
+//                           inside the concat's buffer; the stride is the
+//                           concat's row length, in elements)
 //   student.workspace_bytes (i64) on the function
+//
+// The column slices are what makes a bidirectional layer free to
+// concatenate: a pQRNN's forward and backward qrnn kernels write their
+// states into the halves of the [T, 2H] buffer the next layer reads, with
+// h_stride 2H, and the concat itself becomes a no-op. Such a slice has no
+// buffer of its own; the concat's buffer lives from the earliest slice
+// producer on.
 //
 // The plan is checked against the attributes it wrote, independently of how
 // it was made, so a bug in the planner is a compile error rather than
@@ -37,6 +50,7 @@ constexpr int64_t kAlignment = 64;
 constexpr StringLiteral kOffsetAttr = "student.offset";
 constexpr StringLiteral kScratchAttr = "student.scratch_offset";
 constexpr StringLiteral kWorkspaceAttr = "student.workspace_bytes";
+constexpr StringLiteral kRowStrideAttr = "student.row_stride";
 
 int64_t alignUp(int64_t bytes) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -94,20 +108,69 @@ bool isPlanned(Operation *op) {
   return isa<RankedTensorType>(v.getType()) && !isReturned(v);
 }
 
-/// Elementwise ops whose kernel may write its result over its input.
+/// Ops whose kernel may write its result over its input (elementwise ops,
+/// and mask_rows, which then only zeroes the rows past the count).
 bool mayRunInPlace(Operation *op) {
-  return isa<ReluOp, TanhOp, SigmoidOp, GeluOp>(op);
+  return isa<ReluOp, TanhOp, SigmoidOp, GeluOp, MaskRowsOp>(op);
 }
 
 /// Bytes of scratch `op`'s kernel needs in the workspace, 0 for none.
 int64_t scratchBytes(Operation *op) {
-  auto bank = dyn_cast<ConvBankOp>(op);
-  if (!bank || llvm::all_of(bank.getPadding(), [](int64_t p) { return !p; }))
+  RankedTensorType input;
+  ArrayRef<int64_t> padding;
+  if (auto bank = dyn_cast<ConvBankOp>(op)) {
+    input = bank.getInput().getType();
+    padding = bank.getPadding();
+  } else if (auto conv = dyn_cast<Conv1dOp>(op)) {
+    input = conv.getInput().getType();
+    padding = conv.getPadding();
+  }
+  if (!input || llvm::all_of(padding, [](int64_t p) { return !p; }))
     return 0;
   // One zero row of the input, read by the windows that hang over an edge.
-  RankedTensorType input = bank.getInput().getType();
   return input.getDimSize(1) *
          int64_t(llvm::divideCeil(input.getElementTypeBitWidth(), 8));
+}
+
+/// Ops whose kernel writes its [T, D] result with a row stride of the
+/// caller's choice (kdc_f32_qrnn, kdc_f32_conv1d, kdc_f32_dense).
+bool writesStridedRows(Operation *op) {
+  if (isa<QrnnOp, Conv1dOp>(op))
+    return true;
+  auto dense = dyn_cast<DenseOp>(op);
+  return dense && cast<RankedTensorType>(dense.getType()).getRank() == 2;
+}
+
+/// Where `op`'s result can live inside a concatenation: the axis-1 concat
+/// of [T, D] tensors that is its only user, and its first column there.
+struct ConcatSlice {
+  ConcatOp concat;
+  int64_t column;
+  int64_t rowStride; ///< the concat's row length, in elements
+};
+
+std::optional<ConcatSlice> concatSlice(Operation *op) {
+  if (!writesStridedRows(op) || !isPlanned(op) ||
+      !op->getResult(0).hasOneUse())
+    return std::nullopt;
+  auto concat = dyn_cast<ConcatOp>(*op->getResult(0).getUsers().begin());
+  if (!concat || concat->getBlock() != op->getBlock() || !isPlanned(concat))
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(concat.getType());
+  if (type.getRank() != 2 || concat.getAxis() != 1)
+    return std::nullopt;
+  int64_t column = 0;
+  for (Value in : concat.getInputs()) {
+    if (in == op->getResult(0))
+      return ConcatSlice{concat, column, type.getDimSize(1)};
+    column += cast<RankedTensorType>(in.getType()).getDimSize(1);
+  }
+  return std::nullopt;
+}
+
+int64_t elementBytes(Value v) {
+  return int64_t(llvm::divideCeil(
+      cast<ShapedType>(v.getType()).getElementTypeBitWidth(), 8));
 }
 
 /// Something that occupies [offset, offset + bytes) during `live`.
@@ -171,6 +234,7 @@ LogicalResult checkPlan(func::FuncOp func) {
   Program program(&block);
 
   SmallVector<Buffer> buffers;
+  SmallVector<Operation *> slices; // ops with student.row_stride
   auto checkPlace = [&](Operation *op, StringRef name,
                         int64_t bytes) -> FailureOr<int64_t> {
     auto attr = op->getAttrOfType<IntegerAttr>(name);
@@ -187,13 +251,30 @@ LogicalResult checkPlan(func::FuncOp func) {
     return offset;
   };
   for (Operation &op : block) {
-    if (isPlanned(&op)) {
+    if (op.hasAttr(kRowStrideAttr)) {
+      // A column slice of its concat: checked against the concat's buffer
+      // below, no buffer of its own.
+      if (!concatSlice(&op))
+        return op.emitError()
+               << "has " << kRowStrideAttr
+               << " but its result is not the input of exactly one planned "
+                  "concat along axis 1 of [T, D] tensors, or its op cannot "
+                  "write strided rows";
+      slices.push_back(&op);
+    } else if (isPlanned(&op)) {
       Value v = op.getResult(0);
       int64_t bytes = alignUp(byteSize(cast<ShapedType>(v.getType())));
       FailureOr<int64_t> offset = checkPlace(&op, kOffsetAttr, bytes);
       if (failed(offset))
         return failure();
-      buffers.push_back({bytes, program.liveRange(v), *offset, &op});
+      LiveRange live = program.liveRange(v);
+      // A concat's buffer holds its slices from the first one's definition.
+      if (isa<ConcatOp>(op))
+        for (Value in : op.getOperands())
+          if (Operation *def = in.getDefiningOp())
+            if (def->hasAttr(kRowStrideAttr))
+              live.start = std::min(live.start, program.position.lookup(def));
+      buffers.push_back({bytes, live, *offset, &op});
     }
     if (int64_t bytes = alignUp(scratchBytes(&op))) {
       FailureOr<int64_t> offset = checkPlace(&op, kScratchAttr, bytes);
@@ -202,6 +283,24 @@ LogicalResult checkPlan(func::FuncOp func) {
       int64_t at = program.position.lookup(&op);
       buffers.push_back({bytes, {at, at}, *offset, &op, /*scratch=*/true});
     }
+  }
+
+  for (Operation *op : slices) {
+    ConcatSlice slice = *concatSlice(op);
+    auto offset = op->getAttrOfType<IntegerAttr>(kOffsetAttr);
+    auto base = slice.concat->getAttrOfType<IntegerAttr>(kOffsetAttr);
+    auto stride = op->getAttrOfType<IntegerAttr>(kRowStrideAttr);
+    int64_t want =
+        base.getInt() + slice.column * elementBytes(op->getResult(0));
+    if (!offset || offset.getInt() != want)
+      return op->emitError()
+             << "a column slice of its concat needs " << kOffsetAttr << " "
+             << want << " (the concat's offset + column " << slice.column
+             << ")";
+    if (stride.getInt() != slice.rowStride)
+      return op->emitError()
+             << kRowStrideAttr << " " << stride.getInt()
+             << " differs from the concat's row length " << slice.rowStride;
   }
 
   auto inPlacePair = [](const Buffer &a, const Buffer &b) {
@@ -256,12 +355,22 @@ struct PlanMemoryPass
     // results of the in-place ops applied to it after it dies.
     SmallVector<Buffer> buffers;
     DenseMap<Operation *, size_t> resultBuffer, scratchBuffer;
+    SmallVector<std::pair<Operation *, ConcatSlice>> slices;
     for (Operation &op : block) {
       op.removeAttr(kOffsetAttr);
       op.removeAttr(kScratchAttr);
-      if (isPlanned(&op)) {
+      op.removeAttr(kRowStrideAttr);
+      if (auto slice = concatSlice(&op)) {
+        slices.push_back({&op, *slice});
+      } else if (isPlanned(&op)) {
         Value v = op.getResult(0);
         LiveRange live = program.liveRange(v);
+        if (isa<ConcatOp>(op))
+          for (Value in : op.getOperands())
+            if (Operation *def = in.getDefiningOp())
+              if (concatSlice(def))
+                live.start =
+                    std::min(live.start, program.position.lookup(def));
         Operation *src = mayRunInPlace(&op)
                              ? op.getOperand(0).getDefiningOp()
                              : nullptr;
@@ -293,6 +402,14 @@ struct PlanMemoryPass
       op->setAttr(kOffsetAttr, b.getI64IntegerAttr(buffers[i].offset));
     for (auto [op, i] : scratchBuffer)
       op->setAttr(kScratchAttr, b.getI64IntegerAttr(buffers[i].offset));
+    for (auto &[op, slice] : slices) {
+      int64_t base =
+          buffers[resultBuffer.lookup(slice.concat.getOperation())].offset;
+      op->setAttr(kOffsetAttr,
+                  b.getI64IntegerAttr(base + slice.column *
+                                                 elementBytes(op->getResult(0))));
+      op->setAttr(kRowStrideAttr, b.getI64IntegerAttr(slice.rowStride));
+    }
     func->setAttr(kWorkspaceAttr, b.getI64IntegerAttr(workspace));
   }
 };

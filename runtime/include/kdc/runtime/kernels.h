@@ -195,6 +195,59 @@ typedef int kdc_f32_dense_ukernel_t(const kdc_f32_dense_params_t *params,
 #undef KDC_UKERNEL
 KDC_DECLARE_VARIANT_TABLE(dense);
 
+/*--- Conv1d: every output row, no pooling ---*/
+
+typedef struct kdc_f32_conv1d_params {
+  size_t rows;                 /* T: rows of the input */
+  size_t in_channels;          /* Cin */
+  size_t x_stride;             /* floats from one input row to the next, >= Cin */
+  size_t kernel_width;         /* K >= 1 */
+  size_t out_channels;         /* Cout >= 1 */
+  size_t pad_before;           /* zero rows before the sequence (l) */
+  size_t pad_after;            /* zero rows after it (r) */
+  size_t tile_n;               /* panel width the weights were packed with */
+  const float *packed_weights; /* kdc_f32_conv_pack(Cout, Cin, K, tile_n) */
+  const float *bias;           /* [Cout], or NULL for none */
+  kdc_activation_t activation; /* any; ReLU is fused into the tile epilogue */
+} kdc_f32_conv1d_params_t;
+
+/* student.conv1d (dilation 1) over the time-major input x ([T, Cin], row
+ * stride x_stride; rows outside [0, T) of the padded input are zero):
+ *   y[t, o] = act(bias[o] + sum_k sum_c x[t + k - l, c] * w[o, c, k])
+ * for t < out_rows, row t at y + t * y_stride (y_stride >= Cout). The
+ * result has T + l + r - K + 1 rows; out_rows may be fewer (a caller that
+ * needs only the utterance's rows computes only those), and then only input
+ * rows below out_rows + K - 1 - l are read. Same register tiles and packed
+ * weights as the conv bank (kdc_f32_conv_choose_tile_n), direct convolution
+ * without an im2col copy. `workspace` holds kdc_f32_conv1d_workspace_size()
+ * bytes (NULL if 0). Returns KDC_OK, KDC_ERR_NULL_ARGUMENT,
+ * KDC_ERR_WORKSPACE, or KDC_ERR_BAD_MODEL (K longer than the padded input,
+ * out_rows past the result, a stride below its row length, a tile_n this
+ * variant does not run). */
+typedef int kdc_f32_conv1d_ukernel_t(const kdc_f32_conv1d_params_t *params,
+                                     const float *x, size_t out_rows,
+                                     float *y, size_t y_stride,
+                                     void *workspace, size_t workspace_size);
+#define KDC_UKERNEL(isa, fn) kdc_f32_conv1d_ukernel_t fn;
+#include "kdc/runtime/ukernels/f32-conv1d.h"
+#undef KDC_UKERNEL
+KDC_DECLARE_VARIANT_TABLE(conv1d);
+
+/* Bytes of workspace conv1d needs (the same for every variant): one zero
+ * row of Cin floats when it pads, else 0. */
+size_t kdc_f32_conv1d_workspace_size(const kdc_f32_conv1d_params_t *params);
+
+/*--- Row copy and mask (portable: memcpy and memset) ---*/
+
+/* With c = min(count, rows): y[t, :] = x[t, :] for t < c and 0 for
+ * c <= t < rows, over `cols` floats per row. x may equal y (with the same
+ * stride; the copy is then skipped), which is student.mask_rows in place.
+ * Bit-exact. Generated code also uses it to copy a sequence into a column
+ * slice of a concatenation and to zero-pad a features buffer. */
+void kdc_f32_mask_rows(size_t rows, size_t cols, const float *x,
+                       size_t x_stride, size_t count, float *y,
+                       size_t y_stride);
+
 /*--- Embedding gather ---*/
 
 /* out[t, :] = table[ids[t], :] for t < num_ids, and 0 for num_ids <= t <
