@@ -6,7 +6,8 @@
 #                 [EMIT c++|obj] [NAME name] [MAX_TOKENS n] [MAX_TEXT_BYTES n])
 #
 # runs `kdc compile` into ${CMAKE_CURRENT_BINARY_DIR}/<target>/ and adds the
-# static library <target> (NAME.cpp + NAME.weights.S, or NAME.o), which
+# static library <target> (NAME.cpp + NAME.weights.S with EMIT c++, the
+# default; NAME.o, the object kdc compiles for TARGET, with EMIT obj), which
 # links kdcrt and puts NAME.h on its users' include path. It is rebuilt when
 # the ONNX file or kdc itself changes. NAME (the prefix of the C API,
 # NAME_predict, NAME_WORKSPACE_BYTES, ...) defaults to <target> made a C
@@ -59,6 +60,11 @@ function(kdc_add_model target)
   if(ARG_EMIT STREQUAL "c++" AND NOT "CXX" IN_LIST languages)
     message(FATAL_ERROR "kdc_add_model(${target}): EMIT c++ needs the CXX language in project()")
   endif()
+  if(ARG_EMIT STREQUAL "obj" AND ARG_TARGET STREQUAL "generic" AND CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "kdc_add_model(${target}): EMIT obj with TARGET generic compiles for "
+                        "the build machine; a cross build needs TARGET x86-64-avx2, "
+                        "aarch64-neon or cortex-m4 (or EMIT c++)")
+  endif()
   get_filename_component(model "${ARG_MODEL}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
 
   # The compiler always runs on the build machine.
@@ -104,14 +110,15 @@ function(kdc_add_model target)
   if(ARG_MAX_TEXT_BYTES)
     list(APPEND args --max-text-bytes ${ARG_MAX_TEXT_BYTES})
   endif()
+  list(APPEND args --report "${report}")
   if(ARG_EMIT STREQUAL "c++")
-    list(APPEND args --report "${report}")
     set(outputs "${dir}/${ARG_NAME}.h" "${dir}/${ARG_NAME}.cpp"
                 "${dir}/${ARG_NAME}.weights.S" "${dir}/${ARG_NAME}.weights.bin"
                 "${report}")
   else()
-    set(outputs "${dir}/${ARG_NAME}.h" "${dir}/${ARG_NAME}.o")
-    set(report "")
+    # An ELF object for TARGET's triple, compiled by kdc itself (LLVM): no
+    # compiler for the target is needed, only its linker.
+    set(outputs "${dir}/${ARG_NAME}.h" "${dir}/${ARG_NAME}.o" "${report}")
   endif()
   add_custom_command(
     OUTPUT ${outputs}
@@ -141,7 +148,12 @@ function(kdc_add_model target)
     set_source_files_properties("${dir}/${ARG_NAME}.o" PROPERTIES
       EXTERNAL_OBJECT TRUE GENERATED TRUE)
     add_library(${target} STATIC "${dir}/${ARG_NAME}.o" "${dir}/${ARG_NAME}.h")
-    set_target_properties(${target} PROPERTIES LINKER_LANGUAGE C)
+    # Only an archive step; any enabled language's archiver does.
+    if("C" IN_LIST languages)
+      set_target_properties(${target} PROPERTIES LINKER_LANGUAGE C)
+    else()
+      set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
+    endif()
   endif()
   target_include_directories(${target} PUBLIC "${dir}")
   target_link_libraries(${target} PUBLIC ${runtime})

@@ -43,6 +43,10 @@ if all(_shutil.which(t) for t in ("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-g+
 if all(_shutil.which(t) for t in ("arm-none-eabi-gcc", "arm-none-eabi-g++",
                                    "arm-none-eabi-size")):
     config.available_features.add("arm-none-eabi")
+# qemu-arm (Linux user mode) runs the Thumb-2/VFPv4 code of a Cortex-M4F
+# image linked with Target/Inputs/qemu_arm_runner.c.
+if _shutil.which("qemu-arm"):
+    config.available_features.add("qemu-arm")
 import subprocess as _subprocess
 if _subprocess.run(["/usr/bin/python3", "-c", "import numpy"],
                    stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL).returncode == 0:

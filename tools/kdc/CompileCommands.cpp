@@ -1,7 +1,8 @@
 //===- CompileCommands.cpp - kdc compile ----------------------------------===//
 //
-// Argument parsing for `kdc compile`; kdc/Import does the work. The import
-// library is built without exceptions and reports through MLIR diagnostics;
+// Argument parsing for `kdc compile`; kdc/Import, kdc/Conversion and
+// kdc/Target do the work. Those libraries are built without exceptions and
+// report through MLIR diagnostics;
 // this file turns them into a kdc::Error, which main() prints as
 // "kdc: error: ..." with exit code 1.
 //
@@ -13,12 +14,15 @@
 #include "kdc/Import/OnnxImporter.h"
 #include "kdc/Support/Error.h"
 #include "kdc/Target/CppEmitter.h"
+#include "kdc/Target/ObjectEmitter.h"
 #include "kdc/Tokenizer/RuntimeModel.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -55,6 +59,36 @@ void writeFile(const std::string &path, const void *data, size_t size) {
     throw Error(path + ": cannot write");
 }
 
+/// The runtime BPE blob of the model's tokenizer; empty without one.
+std::vector<uint8_t> bpeModelOf(const CompileOptions &o,
+                                mlir::ModuleOp module) {
+  if (auto spm = conversion::getTokenizerBytes(module)) {
+    // The tokenizer library throws kdc::Error; it names the model.
+    return tokenizer::buildRuntimeModel(
+        std::string_view(spm->data(), spm->size()),
+        o.model + " (kdc.tokenizer)");
+  }
+  return {};
+}
+
+/// OUTDIR made absolute (created), and OUTDIR/NAME+suffix.
+struct OutDir {
+  llvm::SmallString<256> dir;
+  std::string name;
+  OutDir(const CompileOptions &o, const std::string &name) : name(name) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(o.outDir))
+      throw Error(o.outDir +
+                  ": cannot create the output folder: " + ec.message());
+    dir = o.outDir;
+    llvm::sys::fs::make_absolute(dir);
+  }
+  std::string operator()(llvm::StringRef suffix) const {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, name + suffix.str());
+    return std::string(p);
+  }
+};
+
 /// --emit c++: NAME.h, NAME.cpp, NAME.weights.bin and NAME.weights.S in
 /// OUTDIR (kdc/Target/CppEmitter.h). `errors` collects the diagnostics.
 void writeCppLibrary(const CompileOptions &o, const std::string &name,
@@ -67,22 +101,8 @@ void writeCppLibrary(const CompileOptions &o, const std::string &name,
   options.isa = *target::parseTarget(o.target);
   options.source = llvm::sys::path::filename(o.model).str();
   options.maxTextBytes = o.maxTextBytes;
-  if (auto spm = conversion::getTokenizerBytes(module)) {
-    // The tokenizer library throws kdc::Error; it names the model.
-    options.bpeModel = tokenizer::buildRuntimeModel(
-        std::string_view(spm->data(), spm->size()),
-        o.model + " (kdc.tokenizer)");
-  }
-  if (std::error_code ec = llvm::sys::fs::create_directories(o.outDir))
-    throw Error(o.outDir +
-                ": cannot create the output folder: " + ec.message());
-  llvm::SmallString<256> dir(o.outDir);
-  llvm::sys::fs::make_absolute(dir);
-  auto pathOf = [&](llvm::StringRef suffix) {
-    llvm::SmallString<256> p(dir);
-    llvm::sys::path::append(p, name + suffix.str());
-    return std::string(p);
-  };
+  options.bpeModel = bpeModelOf(o, module);
+  OutDir pathOf(o, name);
   options.weightsPath = pathOf(".weights.bin");
   target::CppLibrary lib;
   if (mlir::failed(target::emitCppLibrary(module, options, lib)))
@@ -98,9 +118,54 @@ void writeCppLibrary(const CompileOptions &o, const std::string &name,
             << lib.workspaceBytes << " bytes)\n";
 }
 
+target::ObjectEmitOptions objectOptions(const CompileOptions &o,
+                                        const std::string &name,
+                                        mlir::ModuleOp module) {
+  target::ObjectEmitOptions options;
+  options.name = name;
+  options.target = o.target;
+  options.source = llvm::sys::path::filename(o.model).str();
+  options.maxTextBytes = o.maxTextBytes;
+  options.bpeModel = bpeModelOf(o, module);
+  return options;
+}
+
+/// --emit obj: NAME.h and NAME.o in OUTDIR (kdc/Target/ObjectEmitter.h).
+void writeObjectLibrary(const CompileOptions &o, const std::string &name,
+                        mlir::ModuleOp module, const std::string &errors) {
+  if (o.outDir.empty())
+    throw Error("--emit obj writes NAME.h and NAME.o: give the folder with -o");
+  target::ObjectEmitOptions options = objectOptions(o, name, module);
+  OutDir pathOf(o, name);
+  target::ObjectLibrary lib;
+  if (mlir::failed(target::emitObjectLibrary(module, options, lib)))
+    throw Error(errors.empty() ? o.model + ": object emission failed" : errors);
+  writeFile(pathOf(".h"), lib.header.data(), lib.header.size());
+  writeFile(pathOf(".o"), lib.object.data(), lib.object.size());
+  if (!o.report.empty())
+    writeFile(o.report, lib.reportJson.data(), lib.reportJson.size());
+  std::cerr << "wrote " << pathOf(".h") << ", " << name << ".o ("
+            << lib.object.size() << " bytes; workspace " << lib.workspaceBytes
+            << " bytes)\n";
+}
+
+/// FILE.mlir instead of ONNX: a module of the student dialect as `kdc
+/// compile --emit mlir` and kdc-opt print it (tests, hand-written models).
+/// NAME is --name or the file's stem; T is in the module's types.
+mlir::OwningOpRef<mlir::ModuleOp> readStudentMlir(const CompileOptions &o,
+                                                  const std::string &name,
+                                                  mlir::MLIRContext &context) {
+  if (o.maxTokens)
+    throw Error("--max-tokens applies to ONNX models; the types in " +
+                o.model + " fix the token count");
+  if (!import::isValidModelName(name))
+    throw Error("model name '" + name +
+                "' is not a C identifier (letters, digits and '_', not "
+                "starting with a digit)");
+  return mlir::parseSourceFile<mlir::ModuleOp>(o.model, &context);
+}
+
 void runCompile(const CompileOptions &o) {
-  if (o.emit == "obj")
-    throw Error("--emit obj is not implemented yet; use --emit c++ or mlir");
   import::OnnxImportOptions options;
   options.functionName =
       o.name.empty() ? import::defaultModelName(o.model) : o.name;
@@ -109,25 +174,41 @@ void runCompile(const CompileOptions &o) {
   mlir::DialectRegistry registry;
   import::registerOnnxImportDialects(registry);
   mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
+  // The diagnostics name the op and its place; a note with the op printed
+  // in full would dump every weight of a module-level error.
+  context.printOpOnDiagnostic(false);
   std::string errors;
+  bool mlirInput = llvm::StringRef(o.model).ends_with(".mlir");
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
     // main() prints the first line's "kdc: error: ".
     bool isError = d.getSeverity() == mlir::DiagnosticSeverity::Error;
     if (!errors.empty())
       errors += isError ? "\nkdc: error: " : "\nkdc: note: ";
-    errors += o.model + ": " + d.str();
+    std::string where = o.model;
+    if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(d.getLocation());
+        mlirInput && file && file.getLine())
+      where += ":" + std::to_string(file.getLine()) + ":" +
+               std::to_string(file.getColumn());
+    errors += where + ": " + d.str();
     for (const mlir::Diagnostic &note : d.getNotes())
       errors += "\nkdc: note: " + note.str();
     return mlir::success();
   });
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      import::importOnnxFile(o.model, context, options);
+      mlirInput ? readStudentMlir(o, options.functionName, context)
+                : import::importOnnxFile(o.model, context, options);
   if (!module)
-    throw Error(errors.empty() ? o.model + ": import failed" : errors);
+    throw Error(errors.empty() ? o.model + (mlirInput ? ": cannot parse"
+                                                      : ": import failed")
+                               : errors);
 
-  // --emit c++ lowers the planned module; --emit mlir prints --stage.
-  auto stage = o.emit == "c++" ? conversion::CompileStage::Planned
-                               : *conversion::parseCompileStage(o.stage);
+  // --emit c++|obj lower the planned module; --emit mlir prints --stage
+  // (llvm: the planned module lowered to the LLVM dialect, as --emit obj
+  // translates it).
+  bool llvmStage = o.emit == "mlir" && o.stage == "llvm";
+  auto stage = o.emit != "mlir" || llvmStage
+                   ? conversion::CompileStage::Planned
+                   : *conversion::parseCompileStage(o.stage);
   if (mlir::failed(conversion::runCompilePipeline(*module, stage)))
     throw Error(errors.empty() ? o.model + ": the pass pipeline failed"
                                : errors);
@@ -135,8 +216,24 @@ void runCompile(const CompileOptions &o) {
     writeCppLibrary(o, options.functionName, *module, errors);
     return;
   }
+  if (o.emit == "obj") {
+    writeObjectLibrary(o, options.functionName, *module, errors);
+    return;
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> llvmModule;
+  mlir::OpPrintingFlags flags;
+  if (llvmStage) {
+    llvmModule = target::buildObjectModule(
+        *module, objectOptions(o, options.functionName, *module));
+    if (!llvmModule)
+      throw Error(errors.empty() ? o.model + ": lowering to LLVM failed"
+                                 : errors);
+    // The weights are one i8 blob: print its name, not its bytes.
+    flags.elideLargeElementsAttrs().elideLargeResourceString();
+  }
+  mlir::ModuleOp printed = llvmModule ? *llvmModule : *module;
   if (o.outDir.empty()) {
-    module->print(llvm::outs());
+    printed.print(llvm::outs(), flags);
     llvm::outs().flush();
     return;
   }
@@ -149,7 +246,7 @@ void runCompile(const CompileOptions &o) {
   llvm::raw_fd_ostream out(path, ec);
   if (ec)
     throw Error(std::string(path) + ": cannot write: " + ec.message());
-  module->print(out);
+  printed.print(out, flags);
   std::cerr << "wrote " << std::string(path) << "\n";
 }
 
@@ -161,11 +258,15 @@ void kdc::driver::addCompileCommands(CLI::App &app,
   CLI::App *cmd = app.add_subcommand(
       "compile", "Compile an ONNX student (kdc's export or torch.onnx.export, "
                  "opsets 13-17)");
-  cmd->add_option("model", o->model, "The ONNX model (FILE.onnx)")->required();
+  cmd->add_option("model", o->model,
+                  "The ONNX model (FILE.onnx), or a student-dialect module "
+                  "(FILE.mlir, as --emit mlir prints it)")
+      ->required();
   cmd->add_option("--emit", o->emit,
                   "What to produce: c++ (NAME.h, NAME.cpp, NAME.weights.S "
-                  "and NAME.weights.bin in -o OUTDIR) or mlir (the "
-                  "student-dialect module; obj is not implemented yet)")
+                  "and NAME.weights.bin in -o OUTDIR), obj (NAME.h and the "
+                  "ELF object NAME.o for --target, compiled by LLVM, in -o "
+                  "OUTDIR) or mlir (the module after --stage)")
       ->required()
       ->check(CLI::IsMember({"mlir", "c++", "obj"}));
   cmd->add_option("--name", o->name,
@@ -184,22 +285,28 @@ void kdc::driver::addCompileCommands(CLI::App &app,
       ->check(CLI::Range(size_t(16), size_t(1) << 20));
   cmd->add_option("--target", o->target,
                   "Kernels the generated code calls: x86-64-avx2, "
-                  "aarch64-neon, cortex-m4 or generic (portable scalar)")
+                  "aarch64-neon, cortex-m4 or generic (portable scalar). "
+                  "--emit obj also picks the object's triple: "
+                  "x86_64-unknown-linux-gnu (+avx2,+fma), "
+                  "aarch64-unknown-linux-gnu (+neon), thumbv7em-none-eabihf "
+                  "(Cortex-M4, fpv4-sp-d16, hard float) or this host's")
       ->capture_default_str()
       ->check(CLI::IsMember(
           {"x86-64-avx2", "aarch64-neon", "cortex-m4", "generic"}));
   cmd->add_option("--stage", o->stage,
                   "With --emit mlir: print the module after this step of the "
                   "pipeline: imported (the importer's output), fused (+ "
-                  "student-fuse-conv) or planned (+ student-plan-memory, "
-                  "what --emit c++ lowers)")
+                  "student-fuse-conv), planned (+ student-plan-memory, "
+                  "what --emit c++ and obj lower) or llvm (the LLVM-dialect "
+                  "module --emit obj compiles for --target; weights elided)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"imported", "fused", "planned"}));
+      ->check(CLI::IsMember({"imported", "fused", "planned", "llvm"}));
   cmd->add_option("--report", o->report,
-                  "With --emit c++: write a JSON report (multiply-adds, "
-                  "weight and workspace bytes, per-op table)");
+                  "With --emit c++ or obj: write a JSON report "
+                  "(multiply-adds, weight and workspace bytes, per-op table; "
+                  "obj adds the triple and the object's size)");
   cmd->add_option("-o,--out", o->outDir,
-                  "Output folder (writes NAME.mlir); standard output if "
-                  "omitted");
+                  "Output folder: the generated library (--emit c++|obj), "
+                  "or NAME.mlir (--emit mlir; standard output if omitted)");
   cmd->callback([&actions, o] { actions.push_back([o] { runCompile(*o); }); });
 }
