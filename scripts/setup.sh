@@ -31,6 +31,8 @@ packages=(
   # cross targets: aarch64 (run under qemu) and Cortex-M
   g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi
   python3-torch  # tests: torch.onnx.export reference models (test/Import/pytorch)
+  # kdc bench: its plots (bench/plots.py) and its instruction counts (--callgrind)
+  python3-matplotlib valgrind
 )
 
 sudo_cmd=()
@@ -58,6 +60,15 @@ for lib in libblas.so.3 liblapack.so.3; do
     "${sudo_cmd[@]}" update-alternatives --set "$lib-$arch_triplet" "$target" >/dev/null
   fi
 done
+
+# ONNX Runtime (npm's onnxruntime-node, prebuilt, no install scripts) is the
+# reference for the export tests and for kdc bench; kdc itself never links it.
+if command -v npm >/dev/null; then
+  (cd "$here/test/onnxruntime" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+    echo "setup.sh: npm install failed; the ONNX Runtime checks and kdc bench's ONNX Runtime column will be skipped" >&2
+else
+  echo "setup.sh: no npm; the ONNX Runtime checks and kdc bench's ONNX Runtime column will be skipped" >&2
+fi
 
 [ "${1:-}" = "--deps" ] && exit 0
 

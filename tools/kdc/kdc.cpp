@@ -33,6 +33,7 @@ int main(int argc, char **argv) {
 #ifdef KDC_WITH_COMPILER
   driver::addCompileCommands(app, actions);
 #endif
+  driver::addBenchCommand(app, actions);
 
   std::vector<std::string> mergeInputs;
   std::string mergeOut;
