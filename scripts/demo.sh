@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled data, at demo size (a few minutes on 2 cores):
 # train a small Transformer teacher on MASSIVE en-US, label MASSIVE's
-# train+dev text with its logits, distil a CNN student, compare both on the
-# test split, export the student to ONNX, compile it to C++, build the
+# train+dev text with its logits, distil a CNN and a pQRNN student, compare them on the
+# test split, export the CNN to ONNX, compile it to C++, build the
 # generated library with the runtime, and classify a few utterances.
 #
 #   scripts/demo.sh [MASSIVE.jsonl]
@@ -45,9 +45,16 @@ done_model "$work/student" || "$bin/kdc" distill --logits "$work/pool.kdl" --dev
   --out "$work/student" --epochs 6 --embed-dim 128 --filters 128 \
   $( [ -e "$work/student/checkpoint.pt" ] && echo --resume )
 
-echo "== 4/6 student vs teacher on MASSIVE test"
+echo "== 3/6 distil a pQRNN student too (no vocabulary: hashed projections; 2 epochs)"
+done_model "$work/pqrnn" || "$bin/kdc" distill --student pqrnn --logits "$work/pool.kdl" \
+  --dev "$massive" --out "$work/pqrnn" --epochs 2 --warmup-epochs 0.5 \
+  $( [ -e "$work/pqrnn/checkpoint.pt" ] && echo --resume )
+
+echo "== 4/6 students vs teacher on MASSIVE test"
 "$bin/kdc" eval --model "$work/student" --teacher "$work/teacher" --test "$massive" \
   --json "$work/eval.json"
+"$bin/kdc" eval --model "$work/pqrnn" --teacher "$work/teacher" --test "$massive" \
+  --json "$work/eval-pqrnn.json" | sed -n '/^| metric/,/^$/p'
 
 echo "== 5/6 export to ONNX and compile to C++"
 target=generic
