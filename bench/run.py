@@ -1061,7 +1061,9 @@ def readme_table(rep):
          + (f"; models: {dirs}" if dirs else "") + "."]
     if st["quick"] or st["repetitions"] < 3 or st["runs"] < 1000:
         L += ["", "**Not a reference run** (--quick or fewer than 3 x 1000 inferences)."]
-    if cpu.get("cores") and load > 0.25 * cpu["cores"]:
+    # More than half the cores busy before the run: another job competed
+    # with the single-threaded measurements.
+    if cpu.get("cores") and load > 0.5 * cpu["cores"]:
         L += [""]
         L.append(f"**Loaded machine** (load {load} on {cpu['cores']} cores): calls of "
                  "several ms include preemption; a quiet machine gives the reference.")
