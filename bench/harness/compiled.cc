@@ -290,7 +290,7 @@ int main(int argc, char **argv) {
       configs.push_back(std::move(c));
       std::string name = "kdc/" + sanitize(inputs.model) + "/" +
                          r->model->target + "/batch:" + std::to_string(batch);
-      benchmark::RegisterBenchmark(
+      configureTimed(benchmark::RegisterBenchmark(
           name.c_str(),
           [r, cfg, batch](benchmark::State &state) {
             const std::array<double, 3> load = readLoadAverage();
@@ -322,17 +322,9 @@ int main(int argc, char **argv) {
               samples.push_back(us);
               ++call;
             }
-            cfg->samples.insert(cfg->samples.end(), samples.begin(), samples.end());
-            Repetition rep = summarize(std::move(samples), load);
-            cfg->repetitions.push_back(rep);
-            state.counters["median_us"] = rep.median;
-            state.counters["p90_us"] = rep.p90;
-            state.counters["load1"] = load[0];
-          })
-          ->Iterations(benchmark::IterationCount(cfg->calls))
-          ->Repetitions(int(o.repetitions))
-          ->UseManualTime()
-          ->Unit(benchmark::kMicrosecond);
+            recordRepetition(cfg, std::move(samples), load, state);
+          }),
+          cfg->calls, o.repetitions);
     }
   }
   benchmark::Initialize(&argc, argv);

@@ -19,6 +19,8 @@
 #ifndef KDC_BENCH_LATENCY_H
 #define KDC_BENCH_LATENCY_H
 
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -116,6 +118,30 @@ inline size_t cappedCalls(size_t calls, int batch, size_t repetitions,
 /// Untimed calls before each repetition: a tenth of the timed ones, 1..100.
 inline size_t warmUpCalls(size_t calls) {
   return std::min<size_t>(100, std::max<size_t>(1, calls / 10));
+}
+
+/// Ends one Google Benchmark repetition of `cfg`: keeps its per-call
+/// samples, summarises them with the load average read before it, and
+/// reports median/p90/load as counters. Shared by every engine's harness.
+inline void recordRepetition(Configuration *cfg, std::vector<double> samples,
+                             const std::array<double, 3> &load,
+                             benchmark::State &state) {
+  cfg->samples.insert(cfg->samples.end(), samples.begin(), samples.end());
+  Repetition rep = summarize(std::move(samples), load);
+  cfg->repetitions.push_back(rep);
+  state.counters["median_us"] = rep.median;
+  state.counters["p90_us"] = rep.p90;
+  state.counters["load1"] = load[0];
+}
+
+/// The settings every timed benchmark registers with: `calls` timed calls
+/// per repetition, manual (per-call) time, microseconds.
+inline void configureTimed(benchmark::internal::Benchmark *b, size_t calls,
+                           size_t repetitions) {
+  b->Iterations(benchmark::IterationCount(calls))
+      ->Repetitions(int(repetitions))
+      ->UseManualTime()
+      ->Unit(benchmark::kMicrosecond);
 }
 
 inline std::string jsonNumber(double v) {

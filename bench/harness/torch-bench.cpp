@@ -417,7 +417,7 @@ int runBench(const RunOptions &o, int argc, char **argv) {
     kdc_bench::Configuration *cfg = c.get();
     configs.push_back(std::move(c));
     std::string name = "libtorch/" + inputs.model + "/batch:" + std::to_string(batch);
-    benchmark::RegisterBenchmark(
+    kdc_bench::configureTimed(benchmark::RegisterBenchmark(
         name.c_str(),
         [cfg, batches, &net](benchmark::State &state) {
           c10::InferenceMode guard;
@@ -438,17 +438,9 @@ int runBench(const RunOptions &o, int argc, char **argv) {
             samples.push_back(us);
             ++call;
           }
-          cfg->samples.insert(cfg->samples.end(), samples.begin(), samples.end());
-          kdc_bench::Repetition rep = kdc_bench::summarize(std::move(samples), load);
-          cfg->repetitions.push_back(rep);
-          state.counters["median_us"] = rep.median;
-          state.counters["p90_us"] = rep.p90;
-          state.counters["load1"] = load[0];
-        })
-        ->Iterations(benchmark::IterationCount(cfg->calls))
-        ->Repetitions(int(o.repetitions))
-        ->UseManualTime()
-        ->Unit(benchmark::kMicrosecond);
+          kdc_bench::recordRepetition(cfg, std::move(samples), load, state);
+        }),
+        cfg->calls, o.repetitions);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
