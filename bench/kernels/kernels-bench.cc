@@ -34,7 +34,7 @@
 #include "kdc/runtime/kernels.h"
 
 #if defined(__x86_64__)
-extern "C" float kdc_bench_fma_loop(size_t iterations);
+extern "C" double kdc_bench_fma_peak_gflops(int repetitions);
 #endif
 
 namespace {
@@ -45,17 +45,7 @@ double measureFmaPeakGflops() {
 #if defined(__x86_64__)
   if (!kdc_isa_available(KDC_ISA_AVX2_FMA))
     return 0.0;
-  double best = 0.0;
-  volatile float sink = 0.0f;
-  for (int rep = 0; rep < 20; rep++) {
-    const size_t iterations = 1000000;
-    const auto t0 = std::chrono::steady_clock::now();
-    sink = sink + kdc_bench_fma_loop(iterations);
-    const auto t1 = std::chrono::steady_clock::now();
-    const double seconds = std::chrono::duration<double>(t1 - t0).count();
-    best = std::max(best, (double)iterations * 12 * 16 / seconds * 1e-9);
-  }
-  return best;
+  return kdc_bench_fma_peak_gflops(20);
 #else
   return 0.0;
 #endif
