@@ -115,6 +115,13 @@ size_t Lowering::bufferOf(Value v) {
   return offset;
 }
 
+size_t Lowering::scratchOf(Operation *op, size_t bytes) {
+  if (planned)
+    if (auto attr = op->getAttrOfType<IntegerAttr>("student.scratch_offset"))
+      return size_t(attr.getInt());
+  return allocate(bytes);
+}
+
 size_t Lowering::strideOf(Value v) {
   bufferOf(v); // reads the plan's stride, if any
   auto it = strides.find(v);
@@ -366,14 +373,8 @@ LogicalResult Lowering::lowerConvChain(st::Conv1dOp op) {
                                       step.inFeatures, 1, &b,
                                       kdc_activation_t(activation)};
   step.scratchBytes = kdc_f32_convbank_workspace_size(&params);
-  if (step.scratchBytes) {
-    // student-plan-memory gives a padded conv1d a zero row of Cin floats.
-    auto attr = op->getAttrOfType<IntegerAttr>("student.scratch_offset");
-    if (planned && attr)
-      step.scratchOffset = size_t(attr.getInt());
-    else
-      step.scratchOffset = allocate(step.scratchBytes);
-  }
+  if (step.scratchBytes)
+    step.scratchOffset = scratchOf(op, step.scratchBytes);
   prog.steps.push_back(std::move(step));
   return success();
 }
@@ -410,15 +411,8 @@ LogicalResult Lowering::lowerConvBank(st::ConvBankOp op) {
                                       step.inFeatures, raw.size(), raw.data(),
                                       kdc_activation_t(activation)};
   step.scratchBytes = kdc_f32_convbank_workspace_size(&params);
-  if (step.scratchBytes) {
-    // The plan's zero row holds Cin floats, what the kernel asks for (it
-    // zeroes the row itself on every call).
-    auto attr = op->getAttrOfType<IntegerAttr>("student.scratch_offset");
-    if (planned && attr)
-      step.scratchOffset = size_t(attr.getInt());
-    else
-      step.scratchOffset = allocate(step.scratchBytes);
-  }
+  if (step.scratchBytes)
+    step.scratchOffset = scratchOf(op, step.scratchBytes);
   prog.steps.push_back(std::move(step));
   return success();
 }

@@ -44,6 +44,10 @@ private:
   }
   /// The workspace offset of `v`: the plan's, else allocated on first use.
   size_t bufferOf(mlir::Value v);
+  /// The workspace offset of `op`'s kernel scratch of `bytes` (a zero row of
+  /// Cin floats that the kernel zeroes on every call): student-plan-memory's
+  /// student.scratch_offset, else allocated here.
+  size_t scratchOf(mlir::Operation *op, size_t bytes);
   /// The row stride of a [T, D] value in floats: D, or the row length of
   /// the concat whose column slice it is.
   size_t strideOf(mlir::Value v);

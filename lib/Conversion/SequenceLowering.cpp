@@ -199,14 +199,8 @@ LogicalResult Lowering::lowerConvRows(st::Conv1dOp op) {
   params.pad_before = step.padBefore;
   params.pad_after = step.padAfter;
   step.scratchBytes = kdc_f32_conv1d_workspace_size(&params);
-  if (step.scratchBytes) {
-    // The plan's zero row (Cin floats; the kernel zeroes it on every call).
-    auto attr = op->getAttrOfType<IntegerAttr>("student.scratch_offset");
-    if (planned && attr)
-      step.scratchOffset = size_t(attr.getInt());
-    else
-      step.scratchOffset = allocate(step.scratchBytes);
-  }
+  if (step.scratchBytes)
+    step.scratchOffset = scratchOf(op, step.scratchBytes);
   prog.steps.push_back(std::move(step));
   return success();
 }
