@@ -45,7 +45,7 @@ done_model "$work/student" || "$bin/kdc" distill --logits "$work/pool.kdl" --dev
   --out "$work/student" --epochs 6 --embed-dim 128 --filters 128 \
   $( [ -e "$work/student/checkpoint.pt" ] && echo --resume )
 
-echo "== 3/6 distil a pQRNN student too (no vocabulary: hashed projections; 2 epochs)"
+echo "== 3b/6 distil a pQRNN student too (no vocabulary: hashed projections; 2 epochs)"
 done_model "$work/pqrnn" || "$bin/kdc" distill --student pqrnn --logits "$work/pool.kdl" \
   --dev "$massive" --out "$work/pqrnn" --epochs 2 --warmup-epochs 0.5 \
   $( [ -e "$work/pqrnn/checkpoint.pt" ] && echo --resume )
