@@ -447,6 +447,25 @@ static void test_convbank(test_state_t *st) {
       cases++;
       conv_case_free(&cc);
     }
+    /* Panels larger than L1, which the AVX2 variant reduces in blocks of
+     * channels: Cin=301 (blocks of uneven size), T=40 (more row tiles than
+     * one group), padding on either side (the zero row, offset per block),
+     * a row stride wider than Cin, every panel width. */
+    {
+      const conv_branch_spec_t spec[3] = {{2, 30, 1, 1}, {6, 20, 0, 3}, {4, 9, 2, 0}};
+      conv_case_t cc;
+      conv_case_init(&cc, &r, 40, 301, 3, 3, spec, 1);
+      check_convbank(st, v, &cc, 0, KDC_ACTIVATION_RELU, "T=40 Cin=301");
+      cases++;
+      for (size_t nr = 8; nr <= 24; nr += 8)
+        if (kdc_isa_supports_tile_n(v->isa, nr) && v->isa != KDC_ISA_SCALAR) {
+          char label[64];
+          snprintf(label, sizeof label, "T=40 Cin=301 tile_n=%zu", nr);
+          check_convbank(st, v, &cc, nr, KDC_ACTIVATION_TANH, label);
+          cases++;
+        }
+      conv_case_free(&cc);
+    }
     if (st->failures == before)
       printf("PASS %s (%zu shapes x all counts)\n", v->name, cases);
   }

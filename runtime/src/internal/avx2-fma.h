@@ -205,6 +205,9 @@ KDC_INLINE void kdc_avx2_tile(const size_t mr, const size_t nb, size_t kw,
         }
       }
     }
+    /* Unrolled twice: the loop's pointer and counter updates cost issue
+     * slots next to 12 FMAs per step (about 2% on S-server). */
+#pragma GCC unroll 2
     for (; c < cin; c++) {
       __m256 wv[KDC_AVX2_NB_MAX];
 #pragma GCC unroll 3
