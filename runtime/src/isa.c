@@ -22,6 +22,20 @@ static int x86_has_avx2_fma(void) {
     return 0;
   return (b >> 5) & 1u;
 }
+
+/* AVX-512F in CPUID, and the OS saving the opmask and ZMM state (XCR0 bits
+ * 5-7) as well as the YMM state. */
+static int x86_has_avx512f(void) {
+  if (!x86_has_avx2_fma())
+    return 0;
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !((b >> 16) & 1u))
+    return 0;
+  unsigned xcr0_lo, xcr0_hi;
+  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  (void)xcr0_hi;
+  return (xcr0_lo & 0xe6u) == 0xe6u;
+}
 #endif
 
 int kdc_isa_available(kdc_isa_t isa) {
@@ -36,6 +50,12 @@ int kdc_isa_available(kdc_isa_t isa) {
 #endif
   case KDC_ISA_NEON:
     return KDC_ARCH_AARCH64; /* Advanced SIMD is baseline on AArch64 */
+  case KDC_ISA_AVX512F:
+#if KDC_ARCH_X86_64 && (defined(__GNUC__) || defined(__clang__))
+    return x86_has_avx512f();
+#else
+    return 0;
+#endif
   }
   return 0;
 }
@@ -48,6 +68,8 @@ const char *kdc_isa_name(kdc_isa_t isa) {
     return "avx2-fma";
   case KDC_ISA_NEON:
     return "neon";
+  case KDC_ISA_AVX512F:
+    return "avx512f";
   }
   return "unknown";
 }

@@ -155,8 +155,9 @@ static void test_pack(test_state_t *st) {
 
   /* The tile chooser returns a width its ISA runs, and the expected one on
    * the shapes the tile table was designed for. */
-  const kdc_isa_t isas[] = {KDC_ISA_SCALAR, KDC_ISA_AVX2_FMA, KDC_ISA_NEON};
-  for (size_t i = 0; i < 3; i++)
+  const kdc_isa_t isas[] = {KDC_ISA_SCALAR, KDC_ISA_AVX2_FMA, KDC_ISA_NEON,
+                            KDC_ISA_AVX512F};
+  for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++)
     for (size_t cout = 1; cout <= 130; cout += 3)
       for (size_t rows = 1; rows <= 40; rows += 7) {
         st->checks++;
@@ -167,6 +168,10 @@ static void test_pack(test_state_t *st) {
     fail(st, "tile chooser: S-server (500 filters) should use 4x24");
   if (kdc_f32_conv_choose_tile_n(KDC_ISA_AVX2_FMA, 128, 64, 3, 30) != 16)
     fail(st, "tile chooser: S-edge (128 filters) should use 6x16");
+  if (kdc_f32_conv_choose_tile_n(KDC_ISA_AVX512F, 500, 300, 6, 27) != 48)
+    fail(st, "tile chooser: S-server on AVX-512 should use 8x48");
+  if (kdc_f32_conv_choose_tile_n(KDC_ISA_AVX512F, 128, 64, 3, 30) != 32)
+    fail(st, "tile chooser: S-edge on AVX-512 should use 8x32");
   if (kdc_f32_conv_choose_tile_n(KDC_ISA_SCALAR, 500, 300, 6, 27) != 4)
     fail(st, "tile chooser: scalar uses 4x4");
   printf("PASS pack and tile choice\n");
@@ -428,7 +433,7 @@ static void test_convbank(test_state_t *st) {
                    activation_name(act));
           check_convbank(st, v, &cc, 0, act, label);
           cases++;
-          for (size_t nr = 4; nr <= 24; nr += 4)
+          for (size_t nr = 4; nr <= 48; nr += 4)
             if (kdc_isa_supports_tile_n(v->isa, nr) && (v->isa != KDC_ISA_SCALAR || nr <= 8)) {
               snprintf(label, sizeof label, "set %zu T=%zu Cin=%zu tile_n=%zu %s", si,
                        cc.rows, cc.cin, nr, activation_name(act));
@@ -457,7 +462,7 @@ static void test_convbank(test_state_t *st) {
       conv_case_init(&cc, &r, 40, 301, 3, 3, spec, 1);
       check_convbank(st, v, &cc, 0, KDC_ACTIVATION_RELU, "T=40 Cin=301");
       cases++;
-      for (size_t nr = 8; nr <= 24; nr += 8)
+      for (size_t nr = 8; nr <= 48; nr += 8)
         if (kdc_isa_supports_tile_n(v->isa, nr) && v->isa != KDC_ISA_SCALAR) {
           char label[64];
           snprintf(label, sizeof label, "T=40 Cin=301 tile_n=%zu", nr);
@@ -474,6 +479,15 @@ static void test_convbank(test_state_t *st) {
 /*===------------------------------------------------------------------===*
  * Dense
  *===------------------------------------------------------------------===*/
+
+/* The (i mod count)-th of the panel widths 4, 8, ..., 48 that isa runs. */
+static size_t nth_tile_n(kdc_isa_t isa, size_t i) {
+  size_t widths[12], count = 0;
+  for (size_t nr = 4; nr <= 48; nr += 4)
+    if (kdc_isa_supports_tile_n(isa, nr) && (isa != KDC_ISA_SCALAR || nr <= 8))
+      widths[count++] = nr;
+  return widths[i % count];
+}
 
 static void test_dense(test_state_t *st) {
   rng_t r = {7};
@@ -502,7 +516,11 @@ static void test_dense(test_state_t *st) {
           fill(&r, x, rows * xs, -1.0f, 1.0f);
           fill(&r, w, n * k, -0.5f, 0.5f);
           fill(&r, b, n, -0.5f, 0.5f);
-          const size_t nr = kdc_f32_dense_choose_tile_n(v->isa, n, k, rows);
+          /* The chooser's width, or in every other case another width the
+           * variant runs, in turn. */
+          const size_t nr = cases % 2 == 0
+                                ? kdc_f32_dense_choose_tile_n(v->isa, n, k, rows)
+                                : nth_tile_n(v->isa, cases / 2);
           float *packed = falloc(kdc_f32_dense_packed_size(n, k, nr));
           kdc_f32_dense_pack(n, k, nr, w, packed);
           const kdc_f32_dense_params_t p = {.in_features = k, .out_features = n,
@@ -1234,8 +1252,9 @@ static void test_layernorm(test_state_t *st) {
 
 int main(void) {
   test_state_t st = {0, 0};
-  printf("kdc runtime kernels: avx2-fma %s, neon %s\n",
+  printf("kdc runtime kernels: avx2-fma %s, avx512f %s, neon %s\n",
          kdc_isa_available(KDC_ISA_AVX2_FMA) ? "available" : "unavailable",
+         kdc_isa_available(KDC_ISA_AVX512F) ? "available" : "unavailable",
          kdc_isa_available(KDC_ISA_NEON) ? "available" : "unavailable");
   test_pack(&st);
   test_convbank(&st);
