@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 COLOURS = {"kdc x86-64-avx2": "#1b7837", "kdc aarch64-neon": "#1b7837",
            "kdc generic": "#7fbf7b", "kdc x86-64-avx2-obj": "#762a83",
            "kdc aarch64-neon-obj": "#762a83", "kdc generic-obj": "#c2a5cf",
+           "kdc x86-64-avx512": "#00441b", "kdc x86-64-avx512-obj": "#40004b",
            "LibTorch eager": "#d6604d", "ONNX Runtime": "#4393c3"}
 MARKERS = {"s-server": "s", "s-edge": "D", "cnn": "o", "pqrnn": "^", "teacher": "P"}
 

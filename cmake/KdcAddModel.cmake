@@ -2,7 +2,7 @@
 # time.
 #
 #   kdc_add_model(<target> MODEL file.onnx
-#                 TARGET x86-64-avx2|aarch64-neon|cortex-m4|generic
+#                 TARGET x86-64-avx2|x86-64-avx512|aarch64-neon|cortex-m4|generic
 #                 [EMIT c++|obj] [NAME name] [MAX_TOKENS n] [MAX_TEXT_BYTES n])
 #
 # runs `kdc compile` into ${CMAKE_CURRENT_BINARY_DIR}/<target>/ and adds the
@@ -40,7 +40,7 @@ function(kdc_add_model target)
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "kdc_add_model(${target}): MODEL file.onnx is required")
   endif()
-  set(targets x86-64-avx2 aarch64-neon cortex-m4 generic)
+  set(targets x86-64-avx2 x86-64-avx512 aarch64-neon cortex-m4 generic)
   if(NOT ARG_TARGET IN_LIST targets)
     message(FATAL_ERROR "kdc_add_model(${target}): TARGET must be one of ${targets}, not '${ARG_TARGET}'")
   endif()
@@ -62,7 +62,7 @@ function(kdc_add_model target)
   endif()
   if(ARG_EMIT STREQUAL "obj" AND ARG_TARGET STREQUAL "generic" AND CMAKE_CROSSCOMPILING)
     message(FATAL_ERROR "kdc_add_model(${target}): EMIT obj with TARGET generic compiles for "
-                        "the build machine; a cross build needs TARGET x86-64-avx2, "
+                        "the build machine; a cross build needs TARGET x86-64-avx2, x86-64-avx512, "
                         "aarch64-neon or cortex-m4 (or EMIT c++)")
   endif()
   get_filename_component(model "${ARG_MODEL}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")

@@ -32,6 +32,8 @@ config.substitutions.append(("%kdc_src_root", config.kdc_src_root))
 if os.path.exists("/proc/cpuinfo") and " avx2 " in open("/proc/cpuinfo").read() \
         and " fma " in open("/proc/cpuinfo").read():
     config.available_features.add("host-avx2")
+    if " avx512f " in open("/proc/cpuinfo").read():
+        config.available_features.add("host-avx512")
 # Cross builds of generated libraries (test/Target/cross-*.test): AArch64
 # Linux run under qemu-user with the target's libraries, and Cortex-M4F
 # compiled only. Without the tools those tests are UNSUPPORTED.

@@ -41,10 +41,16 @@ llvm::StringRef kdc::conversion::kernelSuffix(KernelIsa isa) {
     return "avx2_fma";
   case KernelIsa::Neon:
     return "neon";
+  case KernelIsa::Avx512F:
+    return "avx512f";
   case KernelIsa::Scalar:
     break;
   }
   return "scalar";
+}
+
+KernelIsa kdc::conversion::kernelIsaFor(KernelIsa isa, bool wide) {
+  return isa == KernelIsa::Avx512F && !wide ? KernelIsa::Avx2Fma : isa;
 }
 
 std::optional<llvm::ArrayRef<char>>
@@ -279,7 +285,8 @@ FailureOr<ConvBranch> Lowering::addBranch(Operation *op, Value weight,
   b.padBefore = padBefore;
   b.padAfter = padAfter;
   size_t outRows = rows + padBefore + padAfter + 1 - k;
-  b.tileN = kdc_f32_conv_choose_tile_n(kdc_isa_t(targetIsa), cout, cin, k, outRows);
+  b.tileN = kdc_f32_conv_choose_tile_n(kdc_isa_t(kernelIsaFor(targetIsa, true)),
+                                       cout, cin, k, outRows);
   std::vector<float> packed(kdc_f32_conv_packed_size(cout, cin, k, b.tileN));
   kdc_f32_conv_pack(cout, cin, k, b.tileN, w->data(), packed.data());
   b.weightOffset = addWeights(packed.data(), packed.size() * 4);
@@ -437,7 +444,8 @@ LogicalResult Lowering::lowerDense(st::DenseOp op) {
   size_t typicalRows = step.computeRows.all
                            ? step.rows
                            : std::min(step.rows, kTypicalRows);
-  step.tileN = kdc_f32_dense_choose_tile_n(kdc_isa_t(targetIsa), step.outFeatures,
+  step.tileN = kdc_f32_dense_choose_tile_n(kdc_isa_t(kernelIsaFor(targetIsa, true)),
+                                           step.outFeatures,
                                            step.inFeatures, typicalRows);
   std::vector<float> packed(kdc_f32_dense_packed_size(
       step.outFeatures, step.inFeatures, step.tileN));

@@ -27,6 +27,7 @@ using namespace kdc::target;
 std::optional<KernelIsa> kdc::target::parseTarget(llvm::StringRef target) {
   return llvm::StringSwitch<std::optional<KernelIsa>>(target)
       .Case("x86-64-avx2", KernelIsa::Avx2Fma)
+      .Case("x86-64-avx512", KernelIsa::Avx512F)
       .Case("aarch64-neon", KernelIsa::Neon)
       .Case("cortex-m4", KernelIsa::Scalar)
       .Case("generic", KernelIsa::Scalar)
@@ -272,7 +273,9 @@ void Printer::printStep(llvm::raw_ostream &os, const KernelStep &s) {
   os << "  // " << s.op << (where.empty() ? "" : " at ") << where << "\n";
   auto in = llvm::formatv("buffer(ws, {0})", s.inOffset).str();
   auto out = llvm::formatv("buffer(ws, {0})", s.outOffset).str();
-  std::string kernel = "__" + suffix;
+  const bool wide = s.kind == KernelStep::Kind::ConvBank ||
+                    s.kind == KernelStep::Kind::Dense;
+  std::string kernel = "__" + kernelSuffix(kernelIsaFor(options.isa, wide)).str();
   switch (s.kind) {
   case KernelStep::Kind::Embedding:
     if (s.idsPadded) {
@@ -432,6 +435,7 @@ std::string Printer::source() {
      << options.target << "` from\n// " << options.source
      << ". Do not edit.\n"
      << "//\n// Calls kdcrt's __" << suffix
+     << (options.isa == KernelIsa::Avx512F ? " (conv bank, dense) and __avx2_fma" : "")
      << " kernel variants directly. The weights, packed for\n"
      << "// those kernels, are in " << name << ".weights.bin, which " << name
      << ".weights.S includes.\n\n"

@@ -41,6 +41,9 @@ std::optional<ObjectTarget> kdc::target::getObjectTarget(llvm::StringRef t) {
   if (t == "x86-64-avx2")
     return ObjectTarget{"x86_64-unknown-linux-gnu", "x86-64-v3", "+avx2,+fma",
                         /*pic=*/true, /*hardFloat=*/false};
+  if (t == "x86-64-avx512")
+    return ObjectTarget{"x86_64-unknown-linux-gnu", "x86-64-v4",
+                        "+avx512f,+avx2,+fma", /*pic=*/true, /*hardFloat=*/false};
   if (t == "aarch64-neon")
     return ObjectTarget{"aarch64-unknown-linux-gnu", "generic", "+neon",
                         /*pic=*/true, /*hardFloat=*/false};
@@ -95,7 +98,7 @@ static FailureOr<Prepared> prepare(ModuleOp module,
   if (!target || !isa)
     return emitError(module.getLoc())
            << "--emit obj: unknown --target '" << options.target
-           << "'; expected x86-64-avx2, aarch64-neon, cortex-m4 or generic";
+           << "'; expected x86-64-avx2, x86-64-avx512, aarch64-neon, cortex-m4 or generic";
   p.target = *target;
 
   initializeTargets();

@@ -73,7 +73,8 @@ public:
                  const TextLayout &layout, const LoweringOptions &options)
       : module(module), ctx(module.getContext()), b(ctx), loc(module.getLoc()),
         prog(prog), layout(layout), options(options), name(options.name),
-        suffix("__" + kernelSuffix(prog.isa).str()) {
+        suffix("__" + kernelSuffix(kernelIsaFor(prog.isa, false)).str()),
+        wideSuffix("__" + kernelSuffix(kernelIsaFor(prog.isa, true)).str()) {
     ptrTy = LLVM::LLVMPointerType::get(ctx);
     sizeTy = IntegerType::get(ctx, options.pointerBits);
     i32Ty = IntegerType::get(ctx, 32);
@@ -205,7 +206,8 @@ private:
   const KernelProgram &prog;
   const TextLayout &layout;
   const LoweringOptions &options;
-  std::string name, suffix;
+  /// Variant suffixes: of the conv bank and dense, and of the other kernels.
+  std::string name, suffix, wideSuffix;
   std::string weightsSym, bpeSym, runSym;
   Type ptrTy, sizeTy, i32Ty, i8Ty, f32Ty, voidTy;
   // While building run: its arguments and the block that returns a status.
@@ -477,7 +479,7 @@ void ObjectLowering::lowerConvBank(const KernelStep &s, size_t index) {
   });
   Value scratch = s.scratchBytes ? buffer(s.scratchOffset) : null();
   Value status =
-      call("kdc_f32_convbank_ukernel" + suffix, i32Ty,
+      call("kdc_f32_convbank_ukernel" + wideSuffix, i32Ty,
            {ptrTy, ptrTy, sizeTy, ptrTy, ptrTy, sizeTy},
            {global(paramsSym), buffer(s.inOffset),
             count(s.branches.front().count, 0, int64_t(s.rows)),
@@ -500,7 +502,7 @@ void ObjectLowering::lowerDense(const KernelStep &s, size_t index) {
   // `inStride`/`outStride` floats apart (a concat's column slice) or packed.
   Value rows = s.computeRows.all ? sizeConst(s.rows)
                                  : count(s.computeRows, 1, int64_t(s.rows));
-  Value status = call("kdc_f32_dense_ukernel" + suffix, i32Ty,
+  Value status = call("kdc_f32_dense_ukernel" + wideSuffix, i32Ty,
                       {ptrTy, sizeTy, ptrTy, sizeTy, ptrTy, sizeTy},
                       {global(paramsSym), rows, buffer(s.inOffset),
                        sizeConst(s.inStride ? s.inStride : s.inFeatures),

@@ -46,8 +46,8 @@ namespace {
 
 const std::vector<std::string> kModels = {"s-server", "s-edge", "cnn", "pqrnn",
                                           "teacher"};
-const std::vector<std::string> kTargets = {"x86-64-avx2", "aarch64-neon",
-                                           "generic"};
+const std::vector<std::string> kTargets = {"x86-64-avx2", "x86-64-avx512",
+                                           "aarch64-neon", "generic"};
 
 struct BenchOptions {
   std::string out = "bench-report";

@@ -62,10 +62,16 @@ struct ProjectionConfig {
 };
 
 /// The kernel variant family a program calls (kdc_isa_t of the runtime).
-enum class KernelIsa { Scalar = 0, Avx2Fma = 1, Neon = 2 };
+enum class KernelIsa { Scalar = 0, Avx2Fma = 1, Neon = 2, Avx512F = 3 };
 
-/// The suffix of the kernel variants of `isa`: "scalar", "avx2_fma", "neon".
+/// The suffix of the kernel variants of `isa`: "scalar", "avx2_fma", "neon",
+/// "avx512f".
 llvm::StringRef kernelSuffix(KernelIsa isa);
+
+/// The variants a program for `isa` calls: the conv bank and dense (`wide`)
+/// have AVX-512F variants, every other kernel runs its AVX2 variant in an
+/// AVX-512F program.
+KernelIsa kernelIsaFor(KernelIsa isa, bool wide);
 
 /// Alignment of every workspace buffer and weight section, in bytes.
 constexpr size_t kBufferAlignment = 64;
