@@ -11,7 +11,8 @@ static inline void store_pooled_avx512(float *out, const __m512 *running,
     __m512 v = running[j];
     if (bias != NULL)
       v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, bias + 16 * j));
-    _mm512_mask_storeu_ps(out + 16 * j, mask, kdc_avx512_activate(v, activation));
+    _mm512_mask_storeu_ps(out + 16 * j, mask,
+                          kdc_avx512_activate(v, activation));
   }
 }
 

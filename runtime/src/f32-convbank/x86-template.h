@@ -27,26 +27,25 @@ typedef void pool_tile_fn(size_t kw, size_t cin, const float *x, size_t stride,
 
 /* running[b] = max(running[b], max over the tile's rows of its outputs). */
 #define DEFINE_POOL_TILE(MR, NB)                                               \
-  static void pool_tile_##MR##x##NB(size_t kw, size_t cin, const float *x,     \
-                                    size_t stride, ptrdiff_t t0,               \
-                                    ptrdiff_t rows, const float *zero,         \
-                                    const float *w, const float *prefetch,     \
-                                    KDC_X86_VEC *running) {                         \
-    KDC_X86_VEC acc[KDC_X86_MR_MAX][KDC_X86_NB_MAX];                              \
-    KDC_X86_TILE(MR, NB, kw, cin, x, stride, t0, rows, zero, w, prefetch,     \
-                  acc);                                                        \
+  static void pool_tile_##MR##x##NB(                                           \
+      size_t kw, size_t cin, const float *x, size_t stride, ptrdiff_t t0,      \
+      ptrdiff_t rows, const float *zero, const float *w,                       \
+      const float *prefetch, KDC_X86_VEC *running) {                           \
+    KDC_X86_VEC acc[KDC_X86_MR_MAX][KDC_X86_NB_MAX];                           \
+    KDC_X86_TILE(MR, NB, kw, cin, x, stride, t0, rows, zero, w, prefetch,      \
+                 acc);                                                         \
     for (size_t b = 0; b < NB; b++) {                                          \
-      KDC_X86_VEC m = acc[0][b];                                                    \
+      KDC_X86_VEC m = acc[0][b];                                               \
       for (size_t r = 1; r < MR; r++)                                          \
-        m = KDC_X86_MAX(m, acc[r][b]);                                       \
-      running[b] = KDC_X86_MAX(running[b], m);                               \
+        m = KDC_X86_MAX(m, acc[r][b]);                                         \
+      running[b] = KDC_X86_MAX(running[b], m);                                 \
     }                                                                          \
   }
 KDC_X86_FOR_EACH_TILE(DEFINE_POOL_TILE)
 
 #define POOL_TILE_ENTRY(MR, NB) [NB][MR] = pool_tile_##MR##x##NB,
-static pool_tile_fn *const pool_tiles[KDC_X86_NB_MAX + 1][KDC_X86_MR_MAX + 1] = {
-    KDC_X86_FOR_EACH_TILE(POOL_TILE_ENTRY)};
+static pool_tile_fn *const pool_tiles[KDC_X86_NB_MAX + 1][KDC_X86_MR_MAX + 1] =
+    {KDC_X86_FOR_EACH_TILE(POOL_TILE_ENTRY)};
 
 /* A panel larger than this is reduced in blocks (below). */
 #define KDC_CONVBANK_L1_PANEL_BYTES 32768
@@ -64,25 +63,24 @@ typedef void block_tile_fn(size_t cin, const float *x, size_t stride,
 /* partial[r NB_MAX + b] (+)= the tile's sums over one tap and cin channels
  * (x, zero and w already point at the block's first channel). */
 #define DEFINE_BLOCK_TILE(MR, NB)                                              \
-  static void block_tile_##MR##x##NB(size_t cin, const float *x,               \
-                                     size_t stride, ptrdiff_t t0,              \
-                                     ptrdiff_t rows, const float *zero,        \
-                                     const float *w, const float *prefetch,    \
-                                     int first, KDC_X86_VEC *partial) {             \
-    KDC_X86_VEC acc[KDC_X86_MR_MAX][KDC_X86_NB_MAX];                              \
-    KDC_X86_TILE(MR, NB, 1, cin, x, stride, t0, rows, zero, w, prefetch,      \
-                  acc);                                                        \
+  static void block_tile_##MR##x##NB(                                          \
+      size_t cin, const float *x, size_t stride, ptrdiff_t t0, ptrdiff_t rows, \
+      const float *zero, const float *w, const float *prefetch, int first,     \
+      KDC_X86_VEC *partial) {                                                  \
+    KDC_X86_VEC acc[KDC_X86_MR_MAX][KDC_X86_NB_MAX];                           \
+    KDC_X86_TILE(MR, NB, 1, cin, x, stride, t0, rows, zero, w, prefetch, acc); \
     for (size_t r = 0; r < MR; r++)                                            \
       for (size_t b = 0; b < NB; b++) {                                        \
-        KDC_X86_VEC *p = &partial[r * KDC_X86_NB_MAX + b];                         \
-        *p = first ? acc[r][b] : KDC_X86_ADD(*p, acc[r][b]);                 \
+        KDC_X86_VEC *p = &partial[r * KDC_X86_NB_MAX + b];                     \
+        *p = first ? acc[r][b] : KDC_X86_ADD(*p, acc[r][b]);                   \
       }                                                                        \
   }
 KDC_X86_FOR_EACH_TILE(DEFINE_BLOCK_TILE)
 
 #define BLOCK_TILE_ENTRY(MR, NB) [NB][MR] = block_tile_##MR##x##NB,
-static block_tile_fn *const block_tiles[KDC_X86_NB_MAX + 1][KDC_X86_MR_MAX + 1] = {
-    KDC_X86_FOR_EACH_TILE(BLOCK_TILE_ENTRY)};
+static block_tile_fn
+    *const block_tiles[KDC_X86_NB_MAX + 1][KDC_X86_MR_MAX + 1] = {
+        KDC_X86_FOR_EACH_TILE(BLOCK_TILE_ENTRY)};
 
 /* One panel of a branch whose panel does not fit L1: the reduction (taps x
  * channels) runs in blocks of KDC_CONVBANK_BLOCK_BYTES of weights, and every
@@ -97,14 +95,16 @@ static void pool_panel_blocked(const kdc_f32_convbank_branch_t *b, size_t cin,
                                const float *panel, const float *next,
                                KDC_X86_VEC *running) {
   const size_t kw = b->kernel_width, nr = b->tile_n, nb = nr / KDC_X86_LANES;
-  const size_t kc_max = kdc_max_size(2, KDC_CONVBANK_BLOCK_BYTES / (nr * sizeof(float)));
+  const size_t kc_max =
+      kdc_max_size(2, KDC_CONVBANK_BLOCK_BYTES / (nr * sizeof(float)));
   const size_t chunks = kdc_divide_round_up(cin, kc_max);
   const size_t kc = kdc_divide_round_up(cin, chunks);
   /* The next panel is prefetched a slice per call, one line per step. */
   const size_t calls = tiles * kw * chunks;
   const size_t slice = kdc_divide_round_up(nr * kw * cin, calls);
   size_t call = 0;
-  KDC_X86_VEC partial[KDC_CONVBANK_GROUP_TILES][KDC_X86_MR_MAX * KDC_X86_NB_MAX];
+  KDC_X86_VEC partial[KDC_CONVBANK_GROUP_TILES]
+                     [KDC_X86_MR_MAX * KDC_X86_NB_MAX];
   for (size_t g0 = 0; g0 < tiles; g0 += KDC_CONVBANK_GROUP_TILES) {
     const size_t group = kdc_min_size(KDC_CONVBANK_GROUP_TILES, tiles - g0);
     for (size_t k = 0; k < kw; k++)
@@ -115,30 +115,28 @@ static void pool_panel_blocked(const kdc_f32_convbank_branch_t *b, size_t cin,
           const size_t i = g0 + j;
           const size_t t = kdc_tile_start(i, pooled, tiles);
           const size_t mr = kdc_tile_rows(i, pooled, tiles);
-          block_tiles[nb][mr](cc, x + c0, stride,
-                              (ptrdiff_t)(t + k) - (ptrdiff_t)b->pad_before,
-                              rows, zero != NULL ? zero + c0 : NULL, w,
-                              next + call * slice, k == 0 && c0 == 0,
-                              partial[j]);
+          block_tiles[nb][mr](
+              cc, x + c0, stride, (ptrdiff_t)(t + k) - (ptrdiff_t)b->pad_before,
+              rows, zero != NULL ? zero + c0 : NULL, w, next + call * slice,
+              k == 0 && c0 == 0, partial[j]);
         }
       }
     for (size_t j = 0; j < group; j++) {
       const size_t mr = kdc_tile_rows(g0 + j, pooled, tiles);
       for (size_t r = 0; r < mr; r++)
         for (size_t bb = 0; bb < nb; bb++)
-          running[bb] = KDC_X86_MAX(running[bb],
-                                      partial[j][r * KDC_X86_NB_MAX + bb]);
+          running[bb] =
+              KDC_X86_MAX(running[bb], partial[j][r * KDC_X86_NB_MAX + bb]);
     }
   }
 }
 
-int KDC_X86_UKERNEL(const kdc_f32_convbank_params_t *params,
-                      const float *x, size_t count, float *out,
-                      void *workspace, size_t workspace_size) {
+int KDC_X86_UKERNEL(const kdc_f32_convbank_params_t *params, const float *x,
+                    size_t count, float *out, void *workspace,
+                    size_t workspace_size) {
   const float *zero;
   const int status = kdc_f32_convbank_check(params, x, out, workspace,
-                                            workspace_size, KDC_X86_ISA,
-                                            &zero);
+                                            workspace_size, KDC_X86_ISA, &zero);
   if (status != KDC_OK)
     return status;
   const size_t cin = params->in_channels, stride = params->x_stride;
@@ -146,21 +144,24 @@ int KDC_X86_UKERNEL(const kdc_f32_convbank_params_t *params,
   for (size_t bi = 0; bi < params->num_branches; bi++) {
     const kdc_f32_convbank_branch_t *b = &params->branches[bi];
     const size_t kw = b->kernel_width, nr = b->tile_n, cout = b->out_channels;
-    const size_t nb = nr / KDC_X86_LANES, mr_max = kdc_tile_mr_max(KDC_X86_ISA, nr);
+    const size_t nb = nr / KDC_X86_LANES,
+                 mr_max = kdc_tile_mr_max(KDC_X86_ISA, nr);
     const size_t pooled = kdc_f32_convbank_pooled_rows(b, params->rows, count);
     const size_t tiles = kdc_num_row_tiles(pooled, mr_max);
     const float *panel = b->packed_weights;
     const size_t panel_size = nr * kw * cin;
-    const int blocked = panel_size * sizeof(float) > KDC_CONVBANK_L1_PANEL_BYTES;
+    const int blocked =
+        panel_size * sizeof(float) > KDC_CONVBANK_L1_PANEL_BYTES;
     /* Panels outside, row tiles inside: a panel (K Cin nr floats) is read
      * from memory once and then from cache by every row tile, while the row
      * tiles prefetch the next panel (of this branch or the next one), each
      * tile a slice, one line per step. */
-    const float *next_branch =
-        bi + 1 < params->num_branches ? params->branches[bi + 1].packed_weights : NULL;
+    const float *next_branch = bi + 1 < params->num_branches
+                                   ? params->branches[bi + 1].packed_weights
+                                   : NULL;
     const size_t slice = kdc_divide_round_up(panel_size, tiles);
     for (size_t o0 = 0; o0 < cout; o0 += nr, panel += panel_size) {
-      const float *next = o0 + nr < cout ? panel + panel_size
+      const float *next = o0 + nr < cout        ? panel + panel_size
                           : next_branch != NULL ? next_branch
                                                 : panel;
       KDC_X86_VEC running[KDC_X86_NB_MAX];
@@ -177,8 +178,9 @@ int KDC_X86_UKERNEL(const kdc_f32_convbank_params_t *params,
                              (ptrdiff_t)t - (ptrdiff_t)b->pad_before, rows,
                              zero, panel, next + i * slice, running);
         }
-      KDC_X86_STORE_POOLED(out + o0, running, b->bias != NULL ? b->bias + o0 : NULL,
-                           nb, kdc_min_size(nr, cout - o0), params->activation);
+      KDC_X86_STORE_POOLED(out + o0, running,
+                           b->bias != NULL ? b->bias + o0 : NULL, nb,
+                           kdc_min_size(nr, cout - o0), params->activation);
     }
     out += cout;
   }

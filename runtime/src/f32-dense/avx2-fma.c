@@ -6,7 +6,8 @@ static inline void load_bias_avx2(__m256 *bias, const float *src, size_t nb,
   for (size_t j = 0; j < nb; j++) {
     bias[j] = _mm256_setzero_ps();
     if (src != NULL && 8 * j < nc)
-      bias[j] = _mm256_maskload_ps(src + 8 * j, kdc_avx2_mask(kdc_min_size(8, nc - 8 * j)));
+      bias[j] = _mm256_maskload_ps(src + 8 * j,
+                                   kdc_avx2_mask(kdc_min_size(8, nc - 8 * j)));
   }
 }
 

@@ -6,8 +6,8 @@ static inline void load_bias_avx512(__m512 *bias, const float *src, size_t nb,
   for (size_t j = 0; j < nb; j++) {
     bias[j] = _mm512_setzero_ps();
     if (src != NULL && 16 * j < nc)
-      bias[j] = _mm512_maskz_loadu_ps(kdc_avx512_mask(kdc_min_size(16, nc - 16 * j)),
-                                      src + 16 * j);
+      bias[j] = _mm512_maskz_loadu_ps(
+          kdc_avx512_mask(kdc_min_size(16, nc - 16 * j)), src + 16 * j);
   }
 }
 
@@ -18,7 +18,8 @@ static inline void store_row_avx512(float *y, const __m512 *acc,
     __m512 v = _mm512_add_ps(acc[b], bias[b]);
     if (relu)
       v = _mm512_max_ps(v, _mm512_setzero_ps());
-    _mm512_mask_storeu_ps(y + 16 * b, kdc_avx512_mask(kdc_min_size(16, nc - 16 * b)), v);
+    _mm512_mask_storeu_ps(y + 16 * b,
+                          kdc_avx512_mask(kdc_min_size(16, nc - 16 * b)), v);
   }
 }
 

@@ -138,101 +138,20 @@ static inline __m256 kdc_avx2_activate(__m256 x, kdc_activation_t activation) {
 }
 
 /*===------------------------------------------------------------------===*
- * The register tile of the conv bank and dense kernels
+ * The register tile of the conv bank and dense kernels (internal/x86-tile.h)
  *===------------------------------------------------------------------===*/
 
-/* acc[r][b] = sum_{k < kw} sum_{c < cin} X(t0 + r + k)[c] * w[(k cin + c) nr + 8b ...]
- * for r < mr, b < nb (nr = 8 nb), where X(t) is row t of x (stride floats
- * apart) inside [0, rows) and the zero row outside. The input is read in
- * place, time-major: the K taps of a row are K consecutive rows of x, so no
- * im2col buffer is needed. Tiles with at most 4 accumulators (mr = 1 GEMV,
- * short tails) run two accumulator sets over even and odd channels to hide
- * the FMA latency.
- *
- * `prefetch` (NULL for none; a constant at each call site) is fetched into
- * L2 one 64-byte line per step: the conv bank points it at the next weight
- * panel, which would otherwise arrive from memory only when its first row
- * tile stalls on it (the S-server bank streams 12 MB of weights per call; a
- * panel, up to K Cin 24 floats = 172 KB, fits L2 but not L1, hence T1). */
-KDC_INLINE void kdc_avx2_tile(const size_t mr, const size_t nb, size_t kw,
-                              size_t cin, const float *x, size_t stride,
-                              ptrdiff_t t0, ptrdiff_t rows, const float *zero,
-                              const float *w, const float *prefetch,
-                              __m256 out_acc[KDC_AVX2_MR_MAX][KDC_AVX2_NB_MAX]) {
-  const size_t nr = nb * 8;
-  const int dual = mr * nb <= 4;
-  /* Local accumulators (not out_acc) so that GCC keeps them in registers
-   * across the tap loop instead of storing them every step. */
-  __m256 acc[KDC_AVX2_MR_MAX][KDC_AVX2_NB_MAX];
-  __m256 acc2[KDC_AVX2_MR_MAX][KDC_AVX2_NB_MAX];
-#pragma GCC unroll 8
-  for (size_t r = 0; r < mr; r++)
-#pragma GCC unroll 3
-    for (size_t b = 0; b < nb; b++) {
-      acc[r][b] = _mm256_setzero_ps();
-      acc2[r][b] = _mm256_setzero_ps();
-    }
-  for (size_t k = 0; k < kw; k++) {
-    const float *a[KDC_AVX2_MR_MAX];
-#pragma GCC unroll 8
-    for (size_t r = 0; r < mr; r++) {
-      const ptrdiff_t t = t0 + (ptrdiff_t)(r + k);
-      a[r] = t >= 0 && t < rows ? x + (size_t)t * stride : zero;
-    }
-    size_t c = 0;
-    if (dual) {
-      for (; c + 2 <= cin; c += 2) {
-        __m256 w0[KDC_AVX2_NB_MAX], w1[KDC_AVX2_NB_MAX];
-#pragma GCC unroll 3
-        for (size_t b = 0; b < nb; b++) {
-          w0[b] = _mm256_loadu_ps(w + b * 8);
-          w1[b] = _mm256_loadu_ps(w + nr + b * 8);
-        }
-        w += 2 * nr;
-        if (prefetch != NULL) {
-          _mm_prefetch((const char *)prefetch, _MM_HINT_T1);
-          prefetch += 16;
-        }
-#pragma GCC unroll 8
-        for (size_t r = 0; r < mr; r++) {
-          const __m256 x0 = _mm256_broadcast_ss(a[r] + c);
-          const __m256 x1 = _mm256_broadcast_ss(a[r] + c + 1);
-#pragma GCC unroll 3
-          for (size_t b = 0; b < nb; b++) {
-            acc[r][b] = _mm256_fmadd_ps(x0, w0[b], acc[r][b]);
-            acc2[r][b] = _mm256_fmadd_ps(x1, w1[b], acc2[r][b]);
-          }
-        }
-      }
-    }
-    /* Unrolled twice: the loop's pointer and counter updates cost issue
-     * slots next to 12 FMAs per step (about 2% on S-server). */
-#pragma GCC unroll 2
-    for (; c < cin; c++) {
-      __m256 wv[KDC_AVX2_NB_MAX];
-#pragma GCC unroll 3
-      for (size_t b = 0; b < nb; b++)
-        wv[b] = _mm256_loadu_ps(w + b * 8);
-      w += nr;
-      if (prefetch != NULL) {
-        _mm_prefetch((const char *)prefetch, _MM_HINT_T1);
-        prefetch += 16;
-      }
-#pragma GCC unroll 8
-      for (size_t r = 0; r < mr; r++) {
-        const __m256 xb = _mm256_broadcast_ss(a[r] + c);
-#pragma GCC unroll 3
-        for (size_t b = 0; b < nb; b++)
-          acc[r][b] = _mm256_fmadd_ps(xb, wv[b], acc[r][b]);
-      }
-    }
-  }
-#pragma GCC unroll 8
-  for (size_t r = 0; r < mr; r++)
-#pragma GCC unroll 3
-    for (size_t b = 0; b < nb; b++)
-      out_acc[r][b] = dual ? _mm256_add_ps(acc[r][b], acc2[r][b]) : acc[r][b];
-}
+#define KDC_X86_TILE_NAME kdc_avx2_tile
+#define KDC_X86_TILE_VEC __m256
+#define KDC_X86_TILE_LANES 8
+#define KDC_X86_TILE_MR_MAX KDC_AVX2_MR_MAX
+#define KDC_X86_TILE_NB_MAX KDC_AVX2_NB_MAX
+#define KDC_X86_TILE_ZERO _mm256_setzero_ps
+#define KDC_X86_TILE_LOAD _mm256_loadu_ps
+#define KDC_X86_TILE_BCAST _mm256_broadcast_ss
+#define KDC_X86_TILE_FMA _mm256_fmadd_ps
+#define KDC_X86_TILE_ADD _mm256_add_ps
+#include "internal/x86-tile.h"
 
 /* Calls MACRO(mr, nb) for every tile the AVX2 kernels run. */
 #define KDC_AVX2_FOR_EACH_TILE(MACRO)                                          \
