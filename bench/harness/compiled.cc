@@ -17,8 +17,9 @@
 //       one untimed call, then N batch-1 inferences inside
 //       kdc_bench_measured(), the function valgrind --toggle-collect counts.
 //   bench-kdc --fma-peak
-//       the fp32 FMA bound of this core (bench/kernels/fma-peak-avx2.c, best
-//       of 20), as one JSON line; 0 without AVX2+FMA.
+//       the fp32 FMA bounds of this core with 8- and 16-lane FMAs
+//       (bench/kernels/fma-peak-avx2.c, fma-peak-avx512.c, best of 20), as
+//       one JSON line; 0 without AVX2+FMA or AVX-512F.
 //
 // Batch 32 is 32 batch-1 calls in a row (a kdc library classifies one
 // utterance per call): "batching": "sequential" in the results.
@@ -43,6 +44,7 @@
 
 #if defined(__x86_64__)
 extern "C" double kdc_bench_fma_peak_gflops(int repetitions);
+extern "C" double kdc_bench_fma512_peak_gflops(int repetitions);
 #endif
 
 namespace {
@@ -129,6 +131,18 @@ double fmaPeakGflops() {
 #endif
 }
 
+/// The same with 16-lane FMAs (bench/kernels/fma-peak-avx512.c), 0 without
+/// AVX-512F.
+double fma512PeakGflops() {
+#if defined(__x86_64__)
+  if (!kdc_isa_available(KDC_ISA_AVX512F))
+    return 0.0;
+  return kdc_bench_fma512_peak_gflops(20);
+#else
+  return 0.0;
+#endif
+}
+
 /// One target's library with its workspace and the padded inputs.
 struct Runner {
   const CompiledModel *model;
@@ -186,7 +200,8 @@ extern "C" __attribute__((noinline)) int kdc_bench_measured(void *runner,
 int main(int argc, char **argv) {
   Options o = parseOptions(argc, argv);
   if (o.fmaPeak) {
-    std::printf("{\"fma_peak_gflops\": %.3f}\n", fmaPeakGflops());
+    std::printf("{\"fma_peak_gflops\": %.3f, \"fma512_peak_gflops\": %.3f}\n",
+                fmaPeakGflops(), fma512PeakGflops());
     return 0;
   }
   if (o.inputs.empty())
