@@ -30,10 +30,8 @@
 
 #include KDC_E2E_STR(KDC_E2E_NAME.h)
 
-#include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
+#include "driver-common.h"
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -81,36 +79,23 @@ struct Record {
   std::vector<float> logits;
 };
 
-int argmax(const float *v, size_t n) {
-  size_t best = 0;
-  for (size_t i = 1; i < n; ++i)
-    if (v[i] > v[best])
-      best = i;
-  return int(best);
-}
-
-[[noreturn]] void fail(const std::string &why) {
-  std::fprintf(stderr, "error: %s\n", why.c_str());
-  std::exit(2);
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
   if (argc < 2)
-    fail("usage: driver REFERENCE [TOLERANCE]");
+    e2e::fail("usage: driver REFERENCE [TOLERANCE]");
   double tolerance = argc > 2 ? std::atof(argv[2]) : 1e-4;
   std::ifstream in(argv[1]);
   if (!in)
-    fail(std::string("cannot open ") + argv[1]);
+    e2e::fail(std::string("cannot open ") + argv[1]);
   std::string magic;
   int version = 0;
   size_t n = 0, classes = 0;
   in >> magic >> version >> n >> classes;
   if (magic != "kdc-e2e-reference" || version != 1)
-    fail("not a kdc-e2e-reference file");
+    e2e::fail("not a kdc-e2e-reference file");
   if (classes != size_t(NUM_CLASSES))
-    fail("the reference has " + std::to_string(classes) +
+    e2e::fail("the reference has " + std::to_string(classes) +
          " classes, the library " + std::to_string(NUM_CLASSES));
   std::string line;
   std::getline(in, line);
@@ -118,7 +103,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < n; ++i) {
     Record &r = records[i];
     if (!std::getline(in, r.text))
-      fail("truncated reference at utterance " + std::to_string(i));
+      e2e::fail("truncated reference at utterance " + std::to_string(i));
     std::getline(in, line);
     std::istringstream ids(line);
     size_t count = 0;
@@ -132,101 +117,25 @@ int main(int argc, char **argv) {
     for (float &v : r.logits)
       logits >> v;
     if (!ids || !logits)
-      fail("malformed reference at utterance " + std::to_string(i));
+      e2e::fail("malformed reference at utterance " + std::to_string(i));
   }
 
-  double maxDiff = 0;
-  size_t worst = 0, worstClass = 0, agree = 0, errors = 0;
+  e2e::Summary summary(classes, "ids",
+                       std::string(KDC_E2E_STR(KDC_E2E_NAME)) + "_predict_ids");
   std::vector<float> out(classes), fromText(classes);
-  size_t textChecked = 0, textSame = 0, textAgree = 0;
-  double textMaxDiff = 0, minMargin = INFINITY;
-  size_t disagreements = 0;
-  size_t firstTextMismatch = n;
-  double idsSeconds = 0, textSeconds = 0;
   for (size_t i = 0; i < n; ++i) {
     const Record &r = records[i];
-    auto t0 = std::chrono::steady_clock::now();
-    int cls = predict_ids(r.ids.data(), r.ids.size(), out.data(), workspace);
-    idsSeconds += std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - t0).count();
-    if (cls < 0) {
-      std::printf("utterance %zu: %s_predict_ids returned %d\n", i,
-                  KDC_E2E_STR(KDC_E2E_NAME), cls);
-      ++errors;
+    int cls = e2e::timed(summary.pathSeconds, [&] {
+      return predict_ids(r.ids.data(), r.ids.size(), out.data(), workspace);
+    });
+    summary.addPath(i, cls, out.data(), r.logits, r.text);
+    if (cls < 0 || !hasText)
       continue;
-    }
-    for (size_t k = 0; k < classes; ++k) {
-      double d = std::fabs(double(out[k]) - double(r.logits[k]));
-      if (!(d <= maxDiff)) { // also catches NaN
-        maxDiff = std::isnan(d) ? INFINITY : d;
-        worst = i, worstClass = k;
-      }
-    }
-    int want = argmax(r.logits.data(), classes);
-    // LibTorch's top-2 margin: an arg-max closer than the tolerance to a
-    // tie could flip on rounding alone.
-    float second = -INFINITY;
-    for (size_t k = 0; k < classes; ++k)
-      if (int(k) != want && r.logits[k] > second)
-        second = r.logits[k];
-    double margin = double(r.logits[size_t(want)]) - double(second);
-    if (margin < minMargin)
-      minMargin = margin;
-    if (cls == want)
-      ++agree;
-    else if (++disagreements <= 5)
-      std::printf("utterance %zu: arg-max %d, LibTorch %d (LibTorch margin "
-                  "%.3g): \"%s\"\n",
-                  i, cls, want, margin, r.text.c_str());
-    if (hasText) {
-    ++textChecked;
-    auto t1 = std::chrono::steady_clock::now();
-    int tcls = predictText(r.text.data(), r.text.size(), fromText.data(),
-                           workspace);
-    textSeconds += std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - t1).count();
-    if (tcls == cls) {
-      ++textAgree;
-      bool same = true;
-      for (size_t k = 0; k < classes; ++k) {
-        double d = std::fabs(double(fromText[k]) - double(out[k]));
-        if (d > textMaxDiff)
-          textMaxDiff = d;
-        same = same && fromText[k] == out[k];
-      }
-      textSame += same;
-      if (!same && firstTextMismatch == n)
-        firstTextMismatch = i;
-    } else if (firstTextMismatch == n) {
-      firstTextMismatch = i;
-    }
-    }
+    int tcls = e2e::timed(summary.textSeconds, [&] {
+      return predictText(r.text.data(), r.text.size(), fromText.data(),
+                         workspace);
+    });
+    summary.addText(i, tcls, cls, fromText.data(), out.data(), r.text);
   }
-
-  std::printf("utterances: %zu\n", n);
-  std::printf("errors: %zu\n", errors);
-  std::printf("max |logit - libtorch|: %.3g (utterance %zu, class %zu)\n",
-              maxDiff, worst, worstClass);
-  std::printf("arg-max agreement: %zu/%zu\n", agree, n);
-  std::printf("smallest LibTorch top-2 margin: %.3g\n", minMargin);
-  std::printf("ids path: %.3f us/utterance\n",
-              n ? 1e6 * idsSeconds / double(n) : 0.0);
-  bool textOk = true;
-  if (textChecked) {
-    std::printf("text path identical to ids path: %zu/%zu (arg-max %zu/%zu, "
-                "max |difference| %.3g)\n",
-                textSame, textChecked, textAgree, textChecked, textMaxDiff);
-    std::printf("text path: %.3f us/utterance\n",
-                1e6 * textSeconds / double(textChecked));
-    if (textSame != textChecked) {
-      textOk = false;
-      std::printf("first text mismatch: utterance %zu: \"%s\"\n",
-                  firstTextMismatch, records[firstTextMismatch].text.c_str());
-    }
-  } else {
-    std::printf("text path: not in this library (no featurizer)\n");
-  }
-  bool ok = errors == 0 && maxDiff <= tolerance && agree == n && textOk;
-  std::printf("%s (tolerance %g)\n", ok ? "PASS" : "FAIL", tolerance);
-  return ok ? 0 : 1;
+  return summary.report(tolerance);
 }
