@@ -649,6 +649,13 @@ LogicalResult kdc::target::emitCppLibrary(ModuleOp module,
   KernelProgram prog;
   if (failed(buildKernelProgram(module, options.isa, prog)))
     return failure();
+  emitCppLibrary(prog, options, out);
+  return success();
+}
+
+void kdc::target::emitCppLibrary(const KernelProgram &prog,
+                                 const CppEmitOptions &options,
+                                 CppLibrary &out) {
   out.weights = prog.weights;
   size_t tokenizerOffset = 0;
   if (!options.bpeModel.empty()) {
@@ -711,5 +718,4 @@ LogicalResult kdc::target::emitCppLibrary(ModuleOp module,
       {"ops", std::move(ops)}};
   llvm::raw_string_ostream rs(out.reportJson);
   rs << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
-  return success();
 }

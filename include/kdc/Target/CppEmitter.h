@@ -67,6 +67,11 @@ mlir::LogicalResult emitCppLibrary(mlir::ModuleOp module,
                                    const CppEmitOptions &options,
                                    CppLibrary &out);
 
+/// Prints a kernel program already built for `options.isa` (the object path
+/// reuses the one it lowers, instead of building it again).
+void emitCppLibrary(const conversion::KernelProgram &prog,
+                    const CppEmitOptions &options, CppLibrary &out);
+
 } // namespace kdc::target
 
 #endif // KDC_TARGET_CPPEMITTER_H
