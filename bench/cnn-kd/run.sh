@@ -11,7 +11,8 @@
 # Every step is resumable: run it again after a kill and it continues where
 # it stopped (training from the last epoch checkpoint, labelling from the
 # last complete record). Results: WORKDIR/*/eval-*.json and WORKDIR/results.md
-# (WORKDIR defaults to ~/.cache/kdc/bench/cnn-kd).
+# (WORKDIR defaults to ~/.cache/kdc/bench/cnn-kd). Knobs: FRACTIONS (default
+# "0.01 0.05 0.1 0.2 0.5 1.0"), VARIANTS (below).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 kdc="${KDC:-$here/build/bin/kdc}"
@@ -73,6 +74,19 @@ run_massive() {
       "$kdc" distill --logits "$w/pool.kdl" --dev "$massive" --fraction "$frac"
     step "massive: eval student $frac" "$w/eval-student-$frac.json" \
       "$kdc" eval --model "$w/student-$frac" --teacher "$w/teacher" --test "$massive" --json "$w/eval-student-$frac.json"
+  done
+  # Variants of the 100% student: VARIANTS="NAME:FLAGS;..." (for example
+  # VARIANTS="kl-t2:--loss kl --temperature 2") distils student-NAME on the
+  # same pool with the extra distill FLAGS and evaluates it like the others.
+  local variants=() v vname vflags
+  IFS=';' read -r -a variants <<< "${VARIANTS:-}"
+  for v in "${variants[@]}"; do
+    vname="${v%%:*}"
+    read -r -a vflags <<< "${v#*:}"
+    train_step "massive: distill $vname" "$w/student-$vname" \
+      "$kdc" distill --logits "$w/pool.kdl" --dev "$massive" "${vflags[@]}"
+    step "massive: eval student $vname" "$w/eval-student-$vname.json" \
+      "$kdc" eval --model "$w/student-$vname" --teacher "$w/teacher" --test "$massive" --json "$w/eval-student-$vname.json"
   done
   train_step "massive: train-supervised (Ssup)" "$w/ssup" \
     "$kdc" train-supervised --train "$massive" --dev "$massive"
