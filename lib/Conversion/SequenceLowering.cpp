@@ -174,7 +174,7 @@ LogicalResult Lowering::lowerConvRows(st::Conv1dOp op) {
   // Tiles for the rows a typical utterance computes.
   size_t rows = step.computeRows.all ? step.outRows
                                      : std::min(step.outRows, kTypicalRows);
-  step.tileN = kdc_f32_conv_choose_tile_n(kdc_isa_t(kernelIsaFor(targetIsa, false)),
+  step.tileN = kdc_f32_conv_choose_tile_n(kdc_isa_t(kernelIsaFor(targetIsa, true)),
                                           step.outFeatures,
                                           step.inFeatures, step.kernelWidth,
                                           rows);

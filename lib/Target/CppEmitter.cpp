@@ -274,7 +274,8 @@ void Printer::printStep(llvm::raw_ostream &os, const KernelStep &s) {
   auto in = llvm::formatv("buffer(ws, {0})", s.inOffset).str();
   auto out = llvm::formatv("buffer(ws, {0})", s.outOffset).str();
   const bool wide = s.kind == KernelStep::Kind::ConvBank ||
-                    s.kind == KernelStep::Kind::Dense;
+                    s.kind == KernelStep::Kind::Dense ||
+                    s.kind == KernelStep::Kind::Conv1d;
   std::string kernel = "__" + kernelSuffix(kernelIsaFor(options.isa, wide)).str();
   switch (s.kind) {
   case KernelStep::Kind::Embedding:
@@ -435,7 +436,8 @@ std::string Printer::source() {
      << options.target << "` from\n// " << options.source
      << ". Do not edit.\n"
      << "//\n// Calls kdcrt's __" << suffix
-     << (options.isa == KernelIsa::Avx512F ? " (conv bank, dense) and __avx2_fma" : "")
+     << (options.isa == KernelIsa::Avx512F ? " (conv bank, dense, conv1d) and __avx2_fma"
+                                         : "")
      << " kernel variants directly. The weights, packed for\n"
      << "// those kernels, are in " << name << ".weights.bin, which " << name
      << ".weights.S includes.\n\n"

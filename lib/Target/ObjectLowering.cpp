@@ -206,7 +206,8 @@ private:
   const KernelProgram &prog;
   const TextLayout &layout;
   const LoweringOptions &options;
-  /// Variant suffixes: of the conv bank and dense, and of the other kernels.
+  /// Variant suffixes: of the conv bank, dense and conv1d, and of the other
+  /// kernels.
   std::string name, suffix, wideSuffix;
   std::string weightsSym, bpeSym, runSym;
   Type ptrTy, sizeTy, i32Ty, i8Ty, f32Ty, voidTy;
@@ -562,7 +563,7 @@ void ObjectLowering::lowerConv1d(const KernelStep &s, size_t index) {
   // Output rows [0, computeRows) of outRows, `outStride` floats apart.
   Value scratch = s.scratchBytes ? buffer(s.scratchOffset) : null();
   Value status =
-      call("kdc_f32_conv1d_ukernel" + suffix, i32Ty,
+      call("kdc_f32_conv1d_ukernel" + wideSuffix, i32Ty,
            {ptrTy, ptrTy, sizeTy, ptrTy, sizeTy, ptrTy, sizeTy},
            {global(paramsSym), buffer(s.inOffset),
             count(s.computeRows, 1, int64_t(s.outRows)), buffer(s.outOffset),

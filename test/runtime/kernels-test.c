@@ -783,7 +783,7 @@ static void test_conv1d(test_state_t *st) {
           cases++;
           /* Every other panel width the variant runs, on some shapes. */
           if ((ci + ti) % 2 == 0)
-            for (size_t nr = 8; nr <= 24; nr += 8)
+            for (size_t nr = 8; nr <= 48; nr += 8)
               if (kdc_isa_supports_tile_n(v->isa, nr)) {
                 char l2[160];
                 snprintf(l2, sizeof l2, "%s tile_n=%zu", label, nr);

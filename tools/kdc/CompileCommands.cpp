@@ -285,8 +285,8 @@ void kdc::driver::addCompileCommands(CLI::App &app,
       ->check(CLI::Range(size_t(16), size_t(1) << 20));
   cmd->add_option("--target", o->target,
                   "Kernels the generated code calls: x86-64-avx2, "
-                  "x86-64-avx512 (AVX-512F conv bank and dense, AVX2 for the "
-                  "rest), aarch64-neon, cortex-m4 or generic (portable "
+                  "x86-64-avx512 (AVX-512F conv bank, dense and conv1d, AVX2 "
+                  "for the rest), aarch64-neon, cortex-m4 or generic (portable "
                   "scalar). --emit obj also picks the object's triple: "
                   "x86_64-unknown-linux-gnu (+avx2,+fma; +avx512f), "
                   "aarch64-unknown-linux-gnu (+neon), thumbv7em-none-eabihf "

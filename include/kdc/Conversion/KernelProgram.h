@@ -68,9 +68,9 @@ enum class KernelIsa { Scalar = 0, Avx2Fma = 1, Neon = 2, Avx512F = 3 };
 /// "avx512f".
 llvm::StringRef kernelSuffix(KernelIsa isa);
 
-/// The variants a program for `isa` calls: the conv bank and dense (`wide`)
-/// have AVX-512F variants, every other kernel runs its AVX2 variant in an
-/// AVX-512F program.
+/// The variants a program for `isa` calls: the conv bank, dense and conv1d
+/// (`wide`) have AVX-512F variants, every other kernel runs its AVX2
+/// variant in an AVX-512F program.
 KernelIsa kernelIsaFor(KernelIsa isa, bool wide);
 
 /// Alignment of every workspace buffer and weight section, in bytes.

@@ -1,5 +1,6 @@
 /* The x86 conv bank, written once for the AVX2+FMA and AVX-512F variants
- * (avx2-fma.c, avx512f.c), which define before including it:
+ * (avx2-fma.c, avx512f.c), whose parameters (internal/x86-avx2-kernel.h,
+ * internal/x86-avx512-kernel.h) define before it is included:
  *   KDC_X86_VEC, KDC_X86_LANES       the vector type and its float lanes
  *   KDC_X86_MR_MAX, KDC_X86_NB_MAX   the largest tile (rows, vectors)
  *   KDC_X86_TILE, KDC_X86_FOR_EACH_TILE, KDC_X86_ISA

@@ -1,7 +1,8 @@
 /* The x86 dense kernel, written once for the AVX2+FMA and AVX-512F variants
  * (avx2-fma.c, avx512f.c): the conv bank's register tiles with K = 1, bias
  * and ReLU in the epilogue; other activations run over each finished row
- * (with the AVX2 vact kernel). The variants define, before including it:
+ * (with the AVX2 vact kernel). The variants' parameters
+ * (internal/x86-avx2-kernel.h, internal/x86-avx512-kernel.h) define:
  *   KDC_X86_VEC, KDC_X86_LANES, KDC_X86_MR_MAX, KDC_X86_NB_MAX,
  *   KDC_X86_TILE, KDC_X86_FOR_EACH_TILE, KDC_X86_ISA  as for the conv bank
  *   KDC_X86_LOAD_BIAS(bias, src, nb, nc)   nc bias values (zero if src is

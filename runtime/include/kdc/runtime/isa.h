@@ -2,8 +2,9 @@
  * variants.
  *
  * Every kernel has a portable scalar variant and, where the target has one,
- * an AVX2+FMA (x86-64) and a NEON (AArch64) variant; the conv bank and dense,
- * which hold nearly all of a CNN's multiply-adds, also an AVX-512F one. Generated code calls the
+ * an AVX2+FMA (x86-64) and a NEON (AArch64) variant; the conv bank, dense
+ * and conv1d, which hold nearly all of a student's multiply-adds, also an
+ * AVX-512F one. Generated code calls the
  * variant of its `--target` by name; kdc_isa_available() exists for tests
  * and benchmarks, which try every variant the CPU can run. */
 #ifndef KDC_RUNTIME_ISA_H
@@ -35,8 +36,9 @@ typedef enum kdc_isa {
   KDC_ISA_NEON = 2,     /* AArch64 Advanced SIMD (baseline of ARMv8-A) */
   KDC_ISA_AVX512F = 3   /* x86-64 with AVX-512F as well as AVX2 and FMA3
                            (Skylake-SP, Ice Lake, Sapphire Rapids, Zen 4);
-                           only the conv bank and dense have such variants,
-                           the other operations run their AVX2 ones */
+                           only the conv bank, dense and conv1d have such
+                           variants, the other operations run their AVX2
+                           ones */
 } kdc_isa_t;
 
 /* Nonzero if the variants of `isa` are compiled into this runtime and this

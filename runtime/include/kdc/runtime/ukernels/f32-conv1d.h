@@ -11,6 +11,7 @@
 KDC_UKERNEL(KDC_ISA_SCALAR, kdc_f32_conv1d_ukernel__scalar)
 #if KDC_ARCH_X86_64
 KDC_UKERNEL(KDC_ISA_AVX2_FMA, kdc_f32_conv1d_ukernel__avx2_fma)
+KDC_UKERNEL(KDC_ISA_AVX512F, kdc_f32_conv1d_ukernel__avx512f)
 #endif
 #if KDC_ARCH_AARCH64
 KDC_UKERNEL(KDC_ISA_NEON, kdc_f32_conv1d_ukernel__neon)
