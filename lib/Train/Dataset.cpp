@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <set>
 #include <ostream>
 
 using namespace kdc;
@@ -195,17 +196,25 @@ Corpus kdc::train::readRole(const std::vector<std::string> &files,
                             const ReadOptions &opts, const std::string &role,
                             std::ostream &log) {
   Corpus corpus = readCorpora(files, opts);
-  std::vector<std::string> parts = corpus.partitions();
-  if (!role.empty() &&
-      std::find(parts.begin(), parts.end(), role) != parts.end()) {
+  if (!role.empty()) {
+    // Per file: does it have several partitions, one of them the role's?
+    std::vector<std::set<std::string>> partsOf(corpus.paths.size());
+    for (const Example &e : corpus.examples)
+      if (e.source < partsOf.size())
+        partsOf[e.source].insert(e.partition);
+    auto filtered = [&](size_t source) {
+      return source < partsOf.size() && partsOf[source].size() > 1 &&
+             partsOf[source].count(role);
+    };
     size_t before = corpus.size();
     std::vector<Example> kept;
     for (Example &e : corpus.examples)
-      if (e.partition.empty() || e.partition == role)
+      if (!filtered(e.source) || e.partition.empty() || e.partition == role)
         kept.push_back(std::move(e));
     corpus.examples = std::move(kept);
-    log << "using the " << corpus.size() << " '" << role << "' utterances of "
-        << before << " in the " << role << " data\n";
+    if (corpus.size() != before)
+      log << "using the " << corpus.size() << " '" << role
+          << "' utterances of " << before << " in the " << role << " data\n";
   }
   if (corpus.empty())
     throw Error("no utterances to use as " + (role.empty() ? "data" : role) +

@@ -86,9 +86,12 @@ torch::Tensor predict(const std::function<torch::Tensor(const Batch &)> &forward
                       int64_t batchSize = 256);
 
 /// Reads files for one role ("train", "dev", "test", or "" for unlabelled
-/// pools). When the examples carry partitions and some are named like the
-/// role (MASSIVE, CLINC150, the Schuster files), only those are kept, so
-/// one MASSIVE file can serve as --train and --test without leaking.
+/// pools). A file with several partitions (MASSIVE, CLINC150) contributes
+/// only the rows of the role when it has any, so one MASSIVE file can serve
+/// as --train and --test without leaking. A file whose rows all share one
+/// partition (a Schuster file, named train-/eval-/test-) is used whole: the
+/// user picked it for this role (the English Schuster set has no train
+/// file, so its eval file is what trains).
 Corpus readRole(const std::vector<std::string> &files, const ReadOptions &opts,
                 const std::string &role, std::ostream &log);
 

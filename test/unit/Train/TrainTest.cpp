@@ -1,5 +1,6 @@
 // Training internals on tiny models: loss values computed by hand, the
 // CNN's length masking, and exact resume after an interrupted run.
+#include "Dataset.h"
 #include "Losses.h"
 #include "Models.h"
 #include "Trainer.h"
@@ -12,6 +13,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 using namespace kdc::train;
@@ -234,3 +236,38 @@ TEST(Trainer, LoadingWeightsOfAnotherShapeIsAClearError) {
 }
 
 } // namespace
+
+// A file whose rows all share one partition (a Schuster file named eval-*)
+// is used whole for the role it is given; a file with several partitions
+// (MASSIVE) contributes only the role's rows.
+TEST(Dataset, ReadRoleFiltersOnlyFilesWithSeveralPartitions) {
+  fs::path dir = freshDir("roles");
+  fs::create_directories(dir);
+  auto write = [&](const std::string &name, const std::string &text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  const std::string row = "\ten_XX\t{}\n";
+  std::string eval = write("eval-en.tsv", "alarm/set_alarm\t\twake me up" + row +
+                                              "weather/find\t\tis it raining" + row);
+  std::string train = write("train-es.tsv", "alarm/set_alarm\t\tdespiertame" + row);
+  std::string massive = write(
+      "massive.jsonl",
+      R"({"locale": "en-US", "partition": "train", "utt": "a", "intent": "x"})"
+      "\n"
+      R"({"locale": "en-US", "partition": "dev", "utt": "b", "intent": "x"})"
+      "\n"
+      R"({"locale": "en-US", "partition": "test", "utt": "c", "intent": "y"})"
+      "\n");
+  kdc::ReadOptions opts;
+  std::ostringstream log;
+  EXPECT_EQ(readRole({eval, train}, opts, "train", log).size(), 3u);
+  kdc::Corpus m = readRole({massive}, opts, "train", log);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m.examples[0].text, "a");
+  kdc::Corpus mixed = readRole({massive, eval}, opts, "test", log);
+  ASSERT_EQ(mixed.size(), 3u); // MASSIVE's test row and both eval-en rows
+  EXPECT_EQ(mixed.examples[0].text, "c");
+  fs::remove_all(dir);
+}
+
