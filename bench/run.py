@@ -806,14 +806,17 @@ def issue_checks(results, models, env):
     by = {m.name: m for m in models}
     peak = env.get("fma_peak_gflops") or 0
 
-    def kdc_b1(model, targets=("x86-64-avx2", "aarch64-neon")):
-        """The fastest kdc variant (c++ or obj) of `targets`, else any. The
-        bound is that of 8-lane FMAs (fma-peak-avx2.c), so the bound check
-        takes the AVX2 and NEON variants; the ONNX Runtime comparisons take
-        the fastest kdc variant, AVX-512 included."""
+    def fastest(model, targets):
+        """The fastest batch-1 kdc variant (c++ or obj) of `targets`, or None."""
         rows = [r for r in results if r["model"] == model and r["engine"] == "kdc"
                 and r["batch"] == 1 and r["variant"].startswith(targets)]
-        return min(rows, key=lambda r: r["median_us"]) if rows else best_kdc(results, model, 1)
+        return min(rows, key=lambda r: r["median_us"]) if rows else None
+
+    def kdc_b1(model):
+        """The variant the 8-lane bound (fma-peak-avx2.c) applies to: the
+        fastest AVX2 or NEON one, else any. The ONNX Runtime comparisons take
+        the fastest kdc variant, AVX-512 included."""
+        return fastest(model, ("x86-64-avx2", "aarch64-neon")) or best_kdc(results, model, 1)
 
     s = by.get("s-server")
     if s and not s.skip:
@@ -831,10 +834,8 @@ def issue_checks(results, models, env):
         # The AVX-512 variants against the 16-lane bound (a core with
         # AVX-512 has two bounds; the issue's is the 8-lane one).
         peak512 = env.get("fma512_peak_gflops") or 0
-        k512 = [r for r in results if r["model"] == "s-server" and r["engine"] == "kdc"
-                and r["batch"] == 1 and r["variant"].startswith("x86-64-avx512")]
-        if k512 and peak512 and macs:
-            k5 = min(k512, key=lambda r: r["median_us"])
+        k5 = fastest("s-server", ("x86-64-avx512",))
+        if k5 and peak512 and macs:
             bound_us = 2.0 * macs / (peak512 * 1e3)
             ratio = k5["median_us"] / bound_us
             checks.append({"check": "S-server, kdc x86-64-avx512 batch 1 within 1.15x of the "

@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,34 @@ inline int argmax(const float *v, size_t n) {
     if (v[i] > v[best])
       best = i;
   return int(best);
+}
+
+/// The command line `PROGRAM REFERENCE [TOLERANCE]`: opens REFERENCE and
+/// sets `tolerance` (default 1e-4); exits with `usage` or the failure.
+inline std::ifstream openReference(int argc, char **argv, const char *usage,
+                                   double &tolerance) {
+  if (argc < 2)
+    fail(usage);
+  tolerance = argc > 2 ? std::atof(argv[2]) : 1e-4;
+  std::ifstream in(argv[1]);
+  if (!in)
+    fail(std::string("cannot open ") + argv[1]);
+  return in;
+}
+
+/// A record's logits line: `classes` floats. Exits naming utterance i if
+/// the line is short or malformed.
+inline std::vector<float> readLogits(std::istream &in, size_t classes,
+                                     size_t i) {
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line);
+  std::vector<float> logits(classes);
+  for (float &v : logits)
+    fields >> v;
+  if (!fields)
+    fail("malformed reference at utterance " + std::to_string(i));
+  return logits;
 }
 
 /// Seconds spent in `f()`, added to `total`; returns what f returns.

@@ -82,12 +82,9 @@ struct Record {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2)
-    e2e::fail("usage: driver REFERENCE [TOLERANCE]");
-  double tolerance = argc > 2 ? std::atof(argv[2]) : 1e-4;
-  std::ifstream in(argv[1]);
-  if (!in)
-    e2e::fail(std::string("cannot open ") + argv[1]);
+  double tolerance = 0;
+  std::ifstream in = e2e::openReference(
+      argc, argv, "usage: driver REFERENCE [TOLERANCE]", tolerance);
   std::string magic;
   int version = 0;
   size_t n = 0, classes = 0;
@@ -111,13 +108,9 @@ int main(int argc, char **argv) {
     r.ids.resize(count);
     for (int32_t &id : r.ids)
       ids >> id;
-    std::getline(in, line);
-    std::istringstream logits(line);
-    r.logits.resize(classes);
-    for (float &v : r.logits)
-      logits >> v;
-    if (!ids || !logits)
+    if (!ids)
       e2e::fail("malformed reference at utterance " + std::to_string(i));
+    r.logits = e2e::readLogits(in, classes, i);
   }
 
   e2e::Summary summary(classes, "ids",

@@ -45,12 +45,9 @@ struct Record {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2)
-    e2e::fail("usage: pqrnn-driver REFERENCE [TOLERANCE]");
-  double tolerance = argc > 2 ? std::atof(argv[2]) : 1e-4;
-  std::ifstream in(argv[1]);
-  if (!in)
-    e2e::fail(std::string("cannot open ") + argv[1]);
+  double tolerance = 0;
+  std::ifstream in = e2e::openReference(
+      argc, argv, "usage: pqrnn-driver REFERENCE [TOLERANCE]", tolerance);
   std::string magic, featurizer;
   int version = 0;
   size_t n = 0, classes = 0, features = 0, maxTokens = 0;
@@ -92,13 +89,9 @@ int main(int argc, char **argv) {
         r.rows.push_back(c == '+' ? 1.0f : c == '-' ? -1.0f : 0.0f);
       }
     }
-    std::getline(in, line);
-    std::istringstream logits(line);
-    r.logits.resize(classes);
-    for (float &v : r.logits)
-      logits >> v;
-    if (!rows || !logits)
+    if (!rows)
       e2e::fail("malformed reference at utterance " + std::to_string(i));
+    r.logits = e2e::readLogits(in, classes, i);
   }
 
   e2e::Summary summary(classes, "features", "model_predict_features");
