@@ -15,6 +15,7 @@
 # "0.01 0.05 0.1 0.2 0.5 1.0"), VARIANTS (below).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$here/bench/lib.sh"
 kdc="${KDC:-$here/build/bin/kdc}"
 data="${KDC_SHARED_DATA:-$here/../shared/data}"
 what="${1:-all}"
@@ -27,40 +28,9 @@ log="$work/run.log"
 massive="$data/massive/en-US.jsonl"
 sch="$data/schuster2019-multilingual-tod"
 clinc="$data/clinc150/data_full.json"
-for f in "$massive" "$sch/es/train-es.tsv" "$clinc"; do
-  [ -f "$f" ] || { echo "run.sh: missing $f; set KDC_SHARED_DATA to the folder holding massive/, clinc150/ and schuster2019-multilingual-tod/" >&2; exit 1; }
-done
+need_files "$massive" "$sch/es/train-es.tsv" "$clinc"
 
-step() { # step NAME DONE-FILE COMMAND...: runs COMMAND unless DONE-FILE exists
-  local name="$1" done="$2"; shift 2
-  if [ -e "$done" ]; then echo "== $name: done"; return; fi
-  echo "== $name" | tee -a "$log"
-  local start=$(date +%s)
-  "$@" 2>&1 | tee -a "$log"
-  echo "== $name: $(( $(date +%s) - start )) s" | tee -a "$log"
-}
-finished() { grep -q '"fingerprint": "[0-9a-f]' "$1/config.json" 2>/dev/null; }
-train_step() { # like step, for training commands that resume
-  local name="$1" dir="$2"; shift 2
-  if finished "$dir"; then echo "== $name: done"; return; fi
-  local resume=(); [ -e "$dir/checkpoint.pt" ] && resume=(--resume)
-  step "$name" /nonexistent "$@" --out "$dir" "${resume[@]}"
-}
-
-# MASSIVE's train+dev text, unlabelled (its test partition never enters a
-# distillation pool).
-make_pool_text() {
-  mkdir -p "$work/massive"
-  [ -e "$work/massive/pool.txt" ] && return
-  python3 - "$massive" "$work/massive/pool.txt" <<'PY'
-import json, sys
-with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
-    for line in f:
-        r = json.loads(line)
-        if r["partition"] != "test":
-            out.write(r["utt"].replace("\n", " ") + "\n")
-PY
-}
+make_pool_text() { massive_pool_text "$massive" "$work/massive/pool.txt"; }
 
 run_massive() {
   local w="$work/massive"; mkdir -p "$w"

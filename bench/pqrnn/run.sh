@@ -39,6 +39,7 @@
 #   EPOCHS=1 FRACTION=0.05 TEACHER_ARGS="--epochs 1" bench/pqrnn/run.sh all /tmp/pqrnn-smoke
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$here/bench/lib.sh"
 kdc="${KDC:-$here/build/bin/kdc}"
 data="${KDC_SHARED_DATA:-$here/../shared/data}"
 what="${1:-all}"
@@ -57,26 +58,9 @@ log="$work/run.log"
 massive="$data/massive/en-US.jsonl"
 sch="$data/schuster2019-multilingual-tod"
 clinc="$data/clinc150/data_full.json"
-for f in "$massive" "$sch/es/train-es.tsv" "$sch/th/train-th.tsv" "$clinc"; do
-  [ -f "$f" ] || { echo "run.sh: missing $f; set KDC_SHARED_DATA to the folder holding massive/, clinc150/ and schuster2019-multilingual-tod/" >&2; exit 1; }
-done
+need_files "$massive" "$sch/es/train-es.tsv" "$sch/th/train-th.tsv" "$clinc"
 [ -x "$kdc" ] || { echo "run.sh: no kdc at $kdc (build it, or set KDC)" >&2; exit 1; }
 
-step() { # step NAME DONE-FILE COMMAND...: runs COMMAND unless DONE-FILE exists
-  local name="$1" done="$2"; shift 2
-  if [ -e "$done" ]; then echo "== $name: done"; return; fi
-  echo "== $name" | tee -a "$log"
-  local start=$(date +%s)
-  "$@" 2>&1 | tee -a "$log"
-  echo "== $name: $(( $(date +%s) - start )) s" | tee -a "$log"
-}
-finished() { grep -q '"fingerprint": "[0-9a-f]' "$1/config.json" 2>/dev/null; }
-train_step() { # like step, for training commands that resume
-  local name="$1" dir="$2"; shift 2
-  if finished "$dir"; then echo "== $name: done"; return; fi
-  local resume=(); [ -e "$dir/checkpoint.pt" ] && resume=(--resume)
-  step "$name" /nonexistent "$@" --out "$dir" "${resume[@]}"
-}
 # sizes NAME DIR ONNX OUT: the eval JSON's parameter count is in eval-*.json;
 # this adds the files' bytes.
 sizes() {
@@ -119,21 +103,12 @@ label_pool() { # TEACHER STORE DONE-FILE DATA...: kdc label resumes by itself
   touch "$done"
 }
 
-# MASSIVE's train+dev text, unlabelled (as bench/cnn-kd/run.sh makes it).
+# MASSIVE's train+dev text, unlabelled: bench/cnn-kd/run.sh's, else made here.
 make_pool_text() {
   pool_text="$cnnkd/massive/pool.txt"
   [ -e "$pool_text" ] && return
   pool_text="$work/massive/pool.txt"
-  mkdir -p "$work/massive"
-  [ -e "$pool_text" ] && return
-  python3 - "$massive" "$pool_text" <<'PY'
-import json, sys
-with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
-    for line in f:
-        r = json.loads(line)
-        if r["partition"] != "test":
-            out.write(r["utt"].replace("\n", " ") + "\n")
-PY
+  massive_pool_text "$massive" "$pool_text"
 }
 
 # distill_pqrnn STUDY NAME DEV TEST... -- FLAGS...: distil, evaluate, export.
