@@ -12,7 +12,7 @@
 # it stopped (training from the last epoch checkpoint, labelling from the
 # last complete record). Results: WORKDIR/*/eval-*.json and WORKDIR/results.md
 # (WORKDIR defaults to ~/.cache/kdc/bench/cnn-kd). Knobs: FRACTIONS (default
-# "0.01 0.05 0.1 0.2 0.5 1.0"), VARIANTS (below).
+# "0.01 0.05 0.1 0.2 0.5 1.0"), AUGMENT_COPIES (default 4), VARIANTS (below).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/bench/lib.sh"
@@ -22,6 +22,7 @@ what="${1:-all}"
 # Outside the checkout: a long run survives a fresh clone of the repository.
 work="${2:-${XDG_CACHE_HOME:-$HOME/.cache}/kdc/bench/cnn-kd}"
 fractions="${FRACTIONS:-0.01 0.05 0.1 0.2 0.5 1.0}"
+augment_copies="${AUGMENT_COPIES:-4}"
 mkdir -p "$work"
 log="$work/run.log"
 
@@ -45,6 +46,21 @@ run_massive() {
     step "massive: eval student $frac" "$w/eval-student-$frac.json" \
       "$kdc" eval --model "$w/student-$frac" --teacher "$w/teacher" --test "$massive" --json "$w/eval-student-$frac.json"
   done
+  # The 100% pool plus perturbed copies of MASSIVE's train+dev text (kdc
+  # augment: word dropping, replacement, n-grams; Tang et al. 2019), labelled
+  # by the same teacher: student-aug. AUGMENT_COPIES=0 leaves it out.
+  if [ "$augment_copies" != 0 ]; then
+    step "massive: augment" "$w/augment.txt" \
+      "$kdc" augment --data "$w/pool.txt" --copies "$augment_copies" --out "$w/augment.txt"
+    step "massive: label augment" "$w/augment.done" bash -c "
+      '$kdc' label --teacher '$w/teacher' --data '$w/augment.txt' --out '$w/augment.kdl' && touch '$w/augment.done'"
+    step "massive: merge pool and augment" "$w/pool-aug.kdl" \
+      "$kdc" merge-logits "$w/pool.kdl" "$w/augment.kdl" --out "$w/pool-aug.kdl"
+    train_step "massive: distill on pool + augment" "$w/student-aug" \
+      "$kdc" distill --logits "$w/pool-aug.kdl" --dev "$massive"
+    step "massive: eval student aug" "$w/eval-student-aug.json" \
+      "$kdc" eval --model "$w/student-aug" --teacher "$w/teacher" --test "$massive" --json "$w/eval-student-aug.json"
+  fi
   # Variants of the 100% student: VARIANTS="NAME:FLAGS;..." (for example
   # VARIANTS="kl-t2:--loss kl --temperature 2") distils student-NAME on the
   # same pool with the extra distill FLAGS and evaluates it like the others.

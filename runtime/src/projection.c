@@ -39,14 +39,6 @@ static uint32_t lowercase(uint32_t cp) {
   return cp;
 }
 
-/* Unicode 14 White_Space. */
-static int is_space(uint32_t cp) {
-  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 ||
-         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-         cp == 0x3000;
-}
-
 static uint64_t mix_block(uint64_t h, uint64_t k) {
   k *= KDC_MURMUR_M;
   k ^= k >> KDC_MURMUR_R;
@@ -219,7 +211,7 @@ static size_t for_each_token(const kdc_projection_config_t *config,
   for (size_t at = 0; at < len;) {
     uint32_t cp = 0;
     size_t n = kdc_utf8_decode(utf8 + at, len - at, &cp);
-    if (is_space(cp)) {
+    if (kdc_unicode_is_white_space(cp)) {
       if (in_token)
         KDC_EMIT(utf8 + start, at - start);
       in_token = 0;

@@ -69,3 +69,10 @@ size_t kdc_utf8_encode(uint32_t cp, char out[4]) {
   out[3] = (char)(0x80 | (cp & 0x3F));
   return 4;
 }
+
+int kdc_unicode_is_white_space(uint32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 ||
+         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+         cp == 0x3000;
+}

@@ -27,6 +27,7 @@ int main(int argc, char **argv) {
   app.footer("Run 'kdc SUBCOMMAND --help' for the options of a subcommand.");
 
   std::vector<driver::Action> actions;
+  driver::addAugmentCommand(app, actions);
 #ifdef KDC_WITH_TRAINING
   driver::addTrainCommands(app, actions);
 #endif

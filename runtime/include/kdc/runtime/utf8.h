@@ -24,6 +24,10 @@ size_t kdc_utf8_validate(const char *text, size_t len);
  * returns the number of bytes written, or 0 for an invalid code point. */
 size_t kdc_utf8_encode(uint32_t codepoint, char out[4]);
 
+/* Returns 1 if the code point has Unicode 14's White_Space property, else 0:
+ * where the projection (and kdc augment) split text into words. */
+int kdc_unicode_is_white_space(uint32_t codepoint);
+
 #ifdef __cplusplus
 }
 #endif

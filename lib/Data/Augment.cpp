@@ -1,0 +1,168 @@
+//===- Augment.cpp - perturbed copies of utterances (Tang et al. 2019) ----===//
+
+#include "kdc/Data/Augment.h"
+
+#include "kdc/Support/Error.h"
+#include "kdc/runtime/utf8.h"
+
+#include <cstdio>
+#include <string_view>
+#include <unordered_set>
+
+using namespace kdc;
+
+namespace {
+
+/// splitmix64: the same numbers on every platform and standard library.
+class Random {
+public:
+  explicit Random(uint64_t seed) : state(seed) {}
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, 1).
+  double unit() { return double(next() >> 11) * 0x1.0p-53; }
+  /// Uniform in [0, n), n > 0.
+  size_t below(size_t n) {
+    return size_t((unsigned __int128)next() * n >> 64);
+  }
+
+private:
+  uint64_t state;
+};
+
+/// A word, or a code point under splitCodepoints, and whether white space
+/// came before it in its utterance (so code points rejoin into words).
+struct Unit {
+  std::string_view text;
+  bool spaceBefore;
+};
+
+std::vector<Unit> splitUnits(std::string_view text, bool codepoints,
+                             size_t index) {
+  std::vector<Unit> units;
+  size_t wordStart = std::string_view::npos;
+  bool space = false;
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = kdc_utf8_decode(text.data() + i, text.size() - i, &cp);
+    if (n == 0)
+      throw Error("utterance " + std::to_string(index + 1) +
+                  ": invalid UTF-8 at byte offset " + std::to_string(i) +
+                  "; expected UTF-8 text");
+    if (kdc_unicode_is_white_space(cp)) {
+      if (wordStart != std::string_view::npos)
+        units.push_back({text.substr(wordStart, i - wordStart), space});
+      wordStart = std::string_view::npos;
+      space = true;
+    } else if (codepoints) {
+      units.push_back({text.substr(i, n), space});
+      space = false;
+    } else if (wordStart == std::string_view::npos) {
+      wordStart = i;
+    }
+    i += n;
+  }
+  if (wordStart != std::string_view::npos)
+    units.push_back({text.substr(wordStart), space});
+  return units;
+}
+
+std::string join(const std::vector<Unit> &units, bool codepoints) {
+  std::string out;
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (i > 0 && (!codepoints || units[i].spaceBefore))
+      out += ' ';
+    out += units[i].text;
+  }
+  return out;
+}
+
+std::string number(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", x);
+  return buffer;
+}
+
+void checkProbability(double p, const char *name) {
+  if (!(p >= 0.0 && p <= 1.0))
+    throw Error(std::string("--") + name + " is " + number(p) +
+                "; expected a probability in [0, 1]");
+}
+
+} // namespace
+
+std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts,
+                                           const AugmentOptions &options,
+                                           AugmentStats *statsOut) {
+  checkProbability(options.drop, "drop");
+  checkProbability(options.replace, "replace");
+  checkProbability(options.ngram, "ngram");
+  if (options.drop + options.replace > 1.0)
+    throw Error("--drop + --replace is " +
+                number(options.drop + options.replace) +
+                "; expected at most 1 (each word is dropped, replaced or kept)");
+  if (options.maxNgram == 0)
+    throw Error("--max-ngram is 0; expected at least 1");
+
+  const bool cps = options.splitCodepoints;
+  std::vector<std::vector<Unit>> split;
+  split.reserve(texts.size());
+  std::vector<std::string_view> vocabulary; // every unit: unigram sampling
+  std::unordered_set<std::string> seen;
+  for (const std::string &text : texts) {
+    split.push_back(splitUnits(text, cps, split.size()));
+    for (const Unit &u : split.back())
+      vocabulary.push_back(u.text);
+    seen.insert(join(split.back(), cps));
+  }
+
+  AugmentStats stats;
+  stats.inputs = texts.size();
+  std::vector<std::string> out;
+  Random random(options.seed);
+  std::vector<Unit> variant;
+  for (const std::vector<Unit> &units : split) {
+    for (unsigned copy = 0; copy < options.copies; ++copy) {
+      variant.clear();
+      bool space = false; // a dropped unit's word boundary passes on
+      for (const Unit &u : units) {
+        double x = random.unit();
+        space = space || u.spaceBefore;
+        if (x < options.drop)
+          continue;
+        std::string_view text =
+            x < options.drop + options.replace
+                ? vocabulary[random.below(vocabulary.size())]
+                : u.text;
+        variant.push_back({text, space});
+        space = false;
+      }
+      if (!variant.empty() && random.unit() < options.ngram) {
+        size_t n = 1 + random.below(options.maxNgram);
+        if (n < variant.size()) {
+          size_t start = random.below(variant.size() - n + 1);
+          variant.erase(variant.begin() + start + n, variant.end());
+          variant.erase(variant.begin(), variant.begin() + start);
+        }
+      }
+      if (variant.empty()) {
+        ++stats.empty;
+        continue;
+      }
+      std::string text = join(variant, cps);
+      if (!seen.insert(text).second) {
+        ++stats.duplicates;
+        continue;
+      }
+      out.push_back(std::move(text));
+    }
+  }
+  stats.written = out.size();
+  if (statsOut)
+    *statsOut = stats;
+  return out;
+}
