@@ -71,6 +71,19 @@ std::vector<Unit> splitUnits(std::string_view text, bool codepoints,
   return units;
 }
 
+/// 64-bit FNV-1a then a splitmix64 finalizer: the duplicate check keeps
+/// hashes, not strings (a million utterances times four copies stay a few
+/// tens of MB); among four million variants any collision (which would drop
+/// one variant) has probability about 2^-21.
+uint64_t hashText(std::string_view text) {
+  uint64_t h = 0xCBF29CE484222325ull;
+  for (unsigned char c : text)
+    h = (h ^ c) * 0x100000001B3ull;
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
 std::string join(const std::vector<Unit> &units, bool codepoints) {
   std::string out;
   for (size_t i = 0; i < units.size(); ++i) {
@@ -112,12 +125,12 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
   std::vector<std::vector<Unit>> split;
   split.reserve(texts.size());
   std::vector<std::string_view> vocabulary; // every unit: unigram sampling
-  std::unordered_set<std::string> seen;
+  std::unordered_set<uint64_t> seen;
   for (const std::string &text : texts) {
     split.push_back(splitUnits(text, cps, split.size()));
     for (const Unit &u : split.back())
       vocabulary.push_back(u.text);
-    seen.insert(join(split.back(), cps));
+    seen.insert(hashText(join(split.back(), cps)));
   }
 
   AugmentStats stats;
@@ -154,7 +167,7 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
         continue;
       }
       std::string text = join(variant, cps);
-      if (!seen.insert(text).second) {
+      if (!seen.insert(hashText(text)).second) {
         ++stats.duplicates;
         continue;
       }
