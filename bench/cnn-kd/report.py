@@ -44,6 +44,24 @@ for study in ("massive", "multilingual"):
                 out.append(row(f"{loc} | teacher", first["teacher"]))
             for name, m in rows:
                 out.append(row(f"{loc} | {name}", m))
+    # The gap curve: teacher minus student, in points, by pool fraction.
+    curve = []
+    for path in files:
+        name = os.path.basename(path)[len("eval-"):-len(".json")]
+        j = json.load(open(path))
+        t = j.get("teacher")
+        if not name.startswith("student-") or not t:
+            continue
+        try:
+            fraction = float(name[len("student-"):])
+        except ValueError:
+            continue
+        gap = lambda k: "n/a" if j.get(k) is None or t.get(k) is None else f"{100 * (t[k] - j[k]):+.2f}"
+        curve.append((fraction, f"| {100 * fraction:g}% | {pct(j.get('accuracy'))} | {gap('accuracy')} | {gap('macro_f1')} | {gap('pr_bep')} |"))
+    if len(curve) > 1:
+        out += ["", "Gap to the teacher by fraction of the distillation pool (points):", "",
+                "| pool | student accuracy | accuracy gap | macro-F1 gap | PR-BEP gap |", "|---:|---:|---:|---:|---:|"]
+        out += [r for _, r in sorted(curve)]
     logs = sorted(glob.glob(os.path.join(work, study, "*", "train-log.jsonl")))
     if logs:
         out += ["", "Training (this machine):", "", "| model | epochs | s/epoch | utterances/s |", "|---|---:|---:|---:|"]
