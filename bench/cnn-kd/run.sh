@@ -48,14 +48,13 @@ run_massive() {
   done
   # The 100% pool plus perturbed copies of MASSIVE's train+dev text (kdc
   # augment: word dropping, replacement, n-grams; Tang et al. 2019), labelled
-  # by the same teacher: student-aug. AUGMENT_COPIES=0 leaves it out.
+  # by the same teacher into one store: student-aug. AUGMENT_COPIES=0 leaves
+  # it out.
   if [ "$augment_copies" != 0 ]; then
     step "massive: augment" "$w/augment.txt" \
       "$kdc" augment --data "$w/pool.txt" --copies "$augment_copies" --out "$w/augment.txt"
-    step "massive: label augment" "$w/augment.done" bash -c "
-      '$kdc' label --teacher '$w/teacher' --data '$w/augment.txt' --out '$w/augment.kdl' && touch '$w/augment.done'"
-    step "massive: merge pool and augment" "$w/pool-aug.kdl" \
-      "$kdc" merge-logits "$w/pool.kdl" "$w/augment.kdl" --out "$w/pool-aug.kdl"
+    step "massive: label pool + augment" "$w/pool-aug.done" bash -c "
+      '$kdc' label --teacher '$w/teacher' --data '$w/pool.txt' '$sch/en/eval-en.tsv' '$sch/en/test-en.tsv' '$clinc' '$w/augment.txt' --out '$w/pool-aug.kdl' && touch '$w/pool-aug.done'"
     train_step "massive: distill on pool + augment" "$w/student-aug" \
       "$kdc" distill --logits "$w/pool-aug.kdl" --dev "$massive"
     step "massive: eval student aug" "$w/eval-student-aug.json" \
