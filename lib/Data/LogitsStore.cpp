@@ -340,10 +340,12 @@ uint64_t parseHeader(const std::string &path, const unsigned char *data,
 }
 
 /// The first way in which `a` and `b` disagree on what their logits mean,
-/// or "" when they agree. Shard and source are left to the caller.
+/// or "" when they agree. Shard and source are left to the caller, and so
+/// is the locale table when `compareLocales` is false.
 std::string headerDifference(const LogitsHeader &a, const LogitsHeader &b,
                              const std::string &aName,
-                             const std::string &bName) {
+                             const std::string &bName,
+                             bool compareLocales = true) {
   if (a.numClasses() != b.numClasses())
     return aName + " has " + std::to_string(a.numClasses()) + " classes, " +
            bName + " has " + std::to_string(b.numClasses());
@@ -355,7 +357,7 @@ std::string headerDifference(const LogitsHeader &a, const LogitsHeader &b,
     return "the teacher fingerprint is " + quoted(a.fingerprint) + " in " +
            aName + ", " + quoted(b.fingerprint) + " in " + bName +
            " (logits of two teachers are never mixed)";
-  if (a.locales != b.locales) {
+  if (compareLocales && a.locales != b.locales) {
     auto list = [](const std::vector<std::string> &v) {
       std::string s = "[";
       for (size_t i = 0; i < v.size(); ++i)
@@ -962,9 +964,16 @@ void kdc::mergeLogitStores(const std::vector<std::string> &inputs,
                           "it first");
   }
   const LogitsReader &first = readers.front();
+  bool sharded =
+      std::any_of(readers.begin(), readers.end(), [](const LogitsReader &r) {
+        return r.header().numShards > 1;
+      });
+  // Shards of one split share one locale table; whole stores (say, one of
+  // MASSIVE and one of plain text) may not, and are remapped below.
   for (size_t k = 1; k < readers.size(); ++k) {
-    std::string difference = headerDifference(
-        readers[k].header(), first.header(), readers[k].path(), first.path());
+    std::string difference =
+        headerDifference(readers[k].header(), first.header(), readers[k].path(),
+                         first.path(), /*compareLocales=*/sharded);
     if (!difference.empty())
       throw Error(readers[k].path() + ": cannot merge with " + first.path() +
                   ": " + difference);
@@ -973,13 +982,24 @@ void kdc::mergeLogitStores(const std::vector<std::string> &inputs,
   LogitsHeader merged = first.header();
   merged.shard = 0;
   merged.numShards = 1;
+  // localeIds[k][l]: the merged id of reader k's locale l. The merged table
+  // lists the inputs' locales in order of first appearance.
+  std::vector<std::vector<int32_t>> localeIds(readers.size());
+  std::vector<bool> remap(readers.size(), false);
+  if (!sharded) {
+    merged.locales.clear();
+    for (size_t k = 0; k < readers.size(); ++k)
+      for (const std::string &name : readers[k].header().locales) {
+        auto at = std::find(merged.locales.begin(), merged.locales.end(), name);
+        localeIds[k].push_back(int32_t(at - merged.locales.begin()));
+        if (at == merged.locales.end())
+          merged.locales.push_back(name);
+        remap[k] = remap[k] || localeIds[k].back() != int32_t(localeIds[k].size() - 1);
+      }
+  }
   // order[s] is the reader of shard s; records are taken round robin.
   std::vector<const LogitsReader *> order;
   uint32_t numShards = first.header().numShards;
-  bool sharded =
-      std::any_of(readers.begin(), readers.end(), [](const LogitsReader &r) {
-        return r.header().numShards > 1;
-      });
   if (sharded) {
     order.assign(numShards, nullptr);
     for (const LogitsReader &reader : readers) {
@@ -1033,9 +1053,20 @@ void kdc::mergeLogitStores(const std::vector<std::string> &inputs,
   try {
     LogitsWriter writer = LogitsWriter::create(partial, merged);
     uint64_t copied = 0;
+    std::vector<float> logits(merged.numClasses());
     auto copy = [&](const LogitsReader &reader, size_t i) {
       auto [bytes, size] = reader.rawRecord(i);
-      writer.appendRaw(bytes, size);
+      size_t k = size_t(&reader - readers.data());
+      if (remap[k]) {
+        // A new locale id changes the record's checksums: re-encode it (the
+        // fp16 logits survive the round trip through float exactly).
+        RecordView view = reader.record(i);
+        reader.logits(i, logits.data());
+        writer.append(view.text, logits.data(), view.gold,
+                      view.locale < 0 ? -1 : localeIds[k][size_t(view.locale)]);
+      } else {
+        writer.appendRaw(bytes, size);
+      }
       copied += size;
       if (copied >= kReleaseEveryBytes) {
         for (const LogitsReader *r : order)

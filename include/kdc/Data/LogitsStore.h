@@ -195,10 +195,12 @@ private:
                                const std::string &);
 };
 
-/// Merges stores whose headers agree (class count, labels, fingerprint,
-/// locales) into `output`. Shards 0..N-1 of N, given in any order, are
-/// interleaved back into corpus order, so the result equals a single-process
-/// store; unsharded stores are concatenated in the order given. Every input
+/// Merges stores whose headers agree (class count, labels, fingerprint) into
+/// `output`. Shards 0..N-1 of N, given in any order, must also agree on the
+/// locale table; they are interleaved back into corpus order, so the result
+/// equals a single-process store. Unsharded stores are concatenated in the
+/// order given, under the union of their locale tables (in order of first
+/// appearance; records re-encoded with their new locale ids). Every input
 /// must have been closed. The output appears only when complete (it is
 /// written beside it and renamed).
 void mergeLogitStores(const std::vector<std::string> &inputs,

@@ -34,11 +34,6 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-uint32_t floatBits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
 float bitsFloat(uint32_t b) {
   float f;
   std::memcpy(&f, &b, 4);
@@ -646,6 +641,53 @@ TEST(LogitsStore, ConcatenatesUnshardedStores) {
   EXPECT_TRUE(readFile(merged) == readFile(single));
 }
 
+TEST(LogitsStore, ConcatenatesStoresWithOtherLocaleTables) {
+  // A MASSIVE store ([en-US, th-TH]) and one of plain text (no locales) or
+  // with the table reordered and extended: the merged table is the union,
+  // in order of first appearance, and every record keeps its locale's name
+  // and its logits bit for bit.
+  TempDir dir;
+  std::string a = dir / "a.kdl", b = dir / "b.kdl", c = dir / "c.kdl",
+              merged = dir / "merged.kdl";
+  writeStore(a, testHeader(), 4);
+  LogitsHeader plain = testHeader();
+  plain.locales = {};
+  {
+    LogitsWriter wb = LogitsWriter::create(b, plain);
+    for (size_t i = 4; i < 7; ++i)
+      wb.append(textOf(i), logitsOf(i).data(), goldOf(i), -1);
+    wb.close();
+  }
+  LogitsHeader other = testHeader();
+  other.locales = {"es-ES", "th-TH", "en-US"};
+  {
+    LogitsWriter wc = LogitsWriter::create(c, other);
+    for (size_t i = 7; i < 10; ++i)
+      wc.append(textOf(i), logitsOf(i).data(), goldOf(i), int32_t(i % 3));
+    wc.close();
+  }
+  mergeLogitStores({a, b, c}, merged);
+  LogitsReader reader = LogitsReader::open(merged);
+  EXPECT_EQ(reader.header().locales,
+            (std::vector<std::string>{"en-US", "th-TH", "es-ES"}));
+  ASSERT_EQ(reader.size(), 10u);
+  reader.verify();
+  for (size_t i = 0; i < 4; ++i)
+    expectRecord(reader, i, i);
+  std::vector<float> got(reader.numClasses());
+  for (size_t i = 4; i < 10; ++i) {
+    SCOPED_TRACE("record " + std::to_string(i));
+    RecordView view = reader.record(i);
+    EXPECT_EQ(view.text, textOf(i));
+    EXPECT_EQ(view.gold, goldOf(i));
+    std::string locale =
+        view.locale < 0 ? "" : reader.header().locales[size_t(view.locale)];
+    EXPECT_EQ(locale, i < 7 ? "" : other.locales[i % 3]);
+    reader.logits(i, got.data());
+    EXPECT_EQ(got, logitsOf(i, reader.numClasses()));
+  }
+}
+
 TEST(LogitsStore, MergeErrorsNameTheFile) {
   TempDir dir;
   std::vector<std::string> shards;
@@ -836,8 +878,9 @@ TEST(LogitsStore, LargeStoresStreamInBoundedMemory) {
   size_t fileKb = fs::file_size(path) / 1024;
   // The writer held one offset per record (1.6 MB) and a buffer, not the
   // records (~20 MB).
-  if (kMeasuresMemory)
+  if (kMeasuresMemory) {
     EXPECT_LT(long(statusKb("RssAnon:")) - long(anonBefore), long(fileKb / 4));
+  }
 
   size_t rssBefore = statusKb("VmRSS:");
   size_t peak = rssBefore;
@@ -857,10 +900,11 @@ TEST(LogitsStore, LargeStoresStreamInBoundedMemory) {
               "utterance number 123456 of the corpus");
     EXPECT_NE(sum, 0);
   }
-  if (kMeasuresMemory)
+  if (kMeasuresMemory) {
     EXPECT_LT(peak - rssBefore, fileKb / 4)
         << "file " << fileKb << " kB, resident growth " << peak - rssBefore
         << " kB";
+  }
 }
 
 //===----------------------------------------------------------------------===//
