@@ -13,6 +13,7 @@
 #include "ModelDir.h"
 
 #include "kdc/Support/Error.h"
+#include "kdc/Support/FileIO.h"
 #include "kdc/Version.h"
 
 #include <nlohmann/json.hpp>
@@ -201,28 +202,6 @@ void checkModel(onnx::ModelProto &model, const std::string &what) {
   }
 }
 
-/// Writes `out`.tmp and renames it, so `out` is either the old file or the
-/// complete new one, never a partial model.
-void writeAtomically(const std::string &bytes, const std::string &out) {
-  std::string tmp = out + ".tmp";
-  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-  if (!f)
-    throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
-  f.write(bytes.data(), std::streamsize(bytes.size()));
-  f.close();
-  std::error_code ignored;
-  if (!f) {
-    fs::remove(tmp, ignored);
-    throw Error("cannot write '" + tmp + "' (is the disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, out, ec);
-  if (ec) {
-    fs::remove(tmp, ignored);
-    throw Error("cannot write '" + out + "': " + ec.message());
-  }
-}
-
 } // namespace
 
 void kdc::exporter::exportOnnx(const std::string &modelDir,
@@ -311,7 +290,8 @@ void kdc::exporter::exportOnnx(const std::string &modelDir,
   if (!model.SerializeToString(&bytes))
     throw Error(modelDir + ": the model exceeds protobuf's 2 GB limit for "
                            "one ONNX file");
-  writeAtomically(bytes, out);
+  writeFileAtomically(
+      out, [&](std::ostream &f) { f.write(bytes.data(), std::streamsize(bytes.size())); });
   log << "exported " << modelDir << " (" << config.kind << ", " << c.maxTokens << " tokens, "
       << config.labels.size() << " classes) to " << out << " (" << bytes.size()
       << " bytes, opset " << kOnnxOpset << ")\n";

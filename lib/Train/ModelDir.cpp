@@ -3,6 +3,7 @@
 #include "ModelDir.h"
 
 #include "kdc/Support/Error.h"
+#include "kdc/Support/FileIO.h"
 #include "kdc/Version.h"
 
 #include <nlohmann/json.hpp>
@@ -168,10 +169,8 @@ void kdc::train::writeModelConfig(const std::string &dir,
                 {"filters", s.filters},      {"widths", s.widths},
                 {"dropout", s.dropout}};
   }
-  std::string path = (fs::path(dir) / "config.json").string();
-  std::string tmp = path + ".tmp";
-  std::ofstream(tmp) << j.dump(2) << "\n";
-  fs::rename(tmp, path);
+  writeFileAtomically((fs::path(dir) / "config.json").string(),
+                      [&](std::ostream &f) { f << j.dump(2) << "\n"; });
 }
 
 ModelConfig kdc::train::readModelConfig(const std::string &dir) {

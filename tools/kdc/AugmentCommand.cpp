@@ -10,12 +10,11 @@
 #include "kdc/Data/Augment.h"
 #include "kdc/Data/Corpus.h"
 #include "kdc/Support/Error.h"
+#include "kdc/Support/FileIO.h"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -56,20 +55,11 @@ void runAugment(const AugmentCommandOptions &o) {
   AugmentStats stats;
   std::vector<std::string> variants = augmentTexts(texts, o.augment, &stats);
 
-  // Written whole, then renamed: a killed run leaves no half file behind.
-  std::string tmp = o.out + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f)
-      throw Error(o.out + ": cannot write (" + tmp + " does not open)");
+  // A killed run leaves no half file behind.
+  writeFileAtomically(o.out, [&](std::ostream &f) {
     for (const std::string &v : variants)
       f << v << '\n';
-    f.flush();
-    if (!f)
-      throw Error(tmp + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), o.out.c_str()) != 0)
-    throw Error(o.out + ": cannot rename " + tmp + " to it");
+  });
   std::cerr << "augmented " << stats.inputs << " utterances into "
             << stats.written << " variants in " << o.out << " ("
             << stats.duplicates << " duplicates and " << stats.empty
