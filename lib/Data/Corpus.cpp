@@ -1153,6 +1153,16 @@ std::vector<std::string> Corpus::partitions() const {
   return distinct(examples, &Example::partition);
 }
 
+void Corpus::keepPartitions(const std::vector<std::string> &names) {
+  if (names.empty())
+    return;
+  std::vector<Example> kept;
+  for (Example &e : examples)
+    if (std::find(names.begin(), names.end(), e.partition) != names.end())
+      kept.push_back(std::move(e));
+  examples = std::move(kept);
+}
+
 std::string Corpus::where(const Example &example) const {
   std::string file =
       example.source < paths.size() ? paths[example.source] : "<corpus>";

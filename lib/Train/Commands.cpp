@@ -334,17 +334,13 @@ void kdc::train::label(const LabelOptions &o, std::ostream &log) {
   Classifier teacher = loadTeacher(o.teacher, o.torchScript);
   Corpus corpus = readCorpora(o.dataFiles, readOptions(o.data, false));
   if (!o.partitions.empty()) {
-    std::vector<Example> kept;
-    for (Example &e : corpus.examples)
-      if (std::find(o.partitions.begin(), o.partitions.end(), e.partition) !=
-          o.partitions.end())
-        kept.push_back(std::move(e));
-    if (kept.empty())
+    size_t before = corpus.size();
+    corpus.keepPartitions(o.partitions);
+    if (corpus.empty())
       throw Error("no utterance of the data is in partition(s) given by "
                   "--partition");
-    log << "labelling the " << kept.size() << " of " << corpus.size()
+    log << "labelling the " << corpus.size() << " of " << before
         << " utterances in the chosen partitions\n";
-    corpus.examples = std::move(kept);
   }
   LabelIndex labels(teacher.config.labels);
   Encoded data = encodeCorpus(teacher.featurizer(), corpus, &labels,

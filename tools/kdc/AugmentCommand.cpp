@@ -14,7 +14,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -40,12 +39,10 @@ void runAugment(const AugmentCommandOptions &o) {
   Corpus corpus = readCorpora(o.dataFiles, read);
   for (const std::string &m : corpus.skipMessages)
     std::cerr << "kdc augment: warning: skipped " << m << "\n";
+  corpus.keepPartitions(o.partitions);
   std::vector<std::string> texts;
   for (const Example &e : corpus.examples)
-    if (o.partitions.empty() ||
-        std::find(o.partitions.begin(), o.partitions.end(), e.partition) !=
-            o.partitions.end())
-      texts.push_back(e.text);
+    texts.push_back(e.text);
   if (texts.empty())
     throw Error("no utterance to augment in the --data files" +
                 std::string(o.partitions.empty()

@@ -123,6 +123,9 @@ struct Corpus {
   std::vector<std::string> partitions() const;
   /// "file:line" of an example, for error messages.
   std::string where(const Example &example) const;
+  /// Keeps only the examples whose partition is one of `names` (all of them
+  /// when `names` is empty), as `kdc label/augment --partition` ask.
+  void keepPartitions(const std::vector<std::string> &names);
 };
 
 /// Reads one corpus file. Throws kdc::Error on any failure a user can cause,

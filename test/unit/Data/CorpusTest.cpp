@@ -120,6 +120,18 @@ TEST_F(CorpusTest, MassivePartitionFilter) {
                "no examples in partition \"validation\"", "dev, test, train");
 }
 
+TEST_F(CorpusTest, KeepPartitions) {
+  Corpus c = readCorpus(write("a.jsonl", kMassive));
+  ASSERT_EQ(c.size(), 3u);
+  c.keepPartitions({});
+  EXPECT_EQ(c.size(), 3u);
+  c.keepPartitions({"train", "dev"});
+  EXPECT_EQ(c.partitions(), (std::vector<std::string>{"dev", "train"}));
+  EXPECT_EQ(c.size(), 2u);
+  c.keepPartitions({"validation"});
+  EXPECT_TRUE(c.empty());
+}
+
 TEST_F(CorpusTest, MassiveRenamedFieldsAndDefaultLocale) {
   std::string path = write("b.jsonl", R"({"text": "hi", "label": "greet"})"
                                       "\n");
