@@ -13,16 +13,18 @@ using namespace kdc;
 
 namespace {
 
+/// splitmix64's finalizer: every input bit reaches every output bit.
+uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 /// splitmix64: the same numbers on every platform and standard library.
 class Random {
 public:
   explicit Random(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return mix64(state += 0x9E3779B97F4A7C15ull); }
   /// Uniform in [0, 1).
   double unit() { return double(next() >> 11) * 0x1.0p-53; }
   /// Uniform in [0, n), n > 0.
@@ -79,9 +81,7 @@ uint64_t hashText(std::string_view text) {
   uint64_t h = 0xCBF29CE484222325ull;
   for (unsigned char c : text)
     h = (h ^ c) * 0x100000001B3ull;
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
-  return h ^ (h >> 31);
+  return mix64(h);
 }
 
 std::string join(const std::vector<Unit> &units, bool codepoints) {
