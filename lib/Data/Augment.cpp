@@ -120,6 +120,8 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
                 "; expected at most 1 (each word is dropped, replaced or kept)");
   if (options.maxNgram == 0)
     throw Error("--max-ngram is 0; expected at least 1");
+  if (options.copies == 0)
+    throw Error("--copies is 0; expected at least 1");
 
   const bool cps = options.splitCodepoints;
   std::vector<std::vector<Unit>> split;

@@ -80,8 +80,7 @@ void kdc::driver::addAugmentCommand(CLI::App &app, std::vector<Action> &actions)
   cmd->add_option("--partition", o->partitions,
                   "Augment only these partitions (e.g. --partition train dev)");
   cmd->add_option("--copies", o->augment.copies, "Variants tried per utterance")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->capture_default_str();
   cmd->add_option("--drop", o->augment.drop,
                   "Probability that a word is removed")
       ->capture_default_str();

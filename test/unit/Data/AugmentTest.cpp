@@ -197,6 +197,9 @@ TEST(Augment, BadOptionsAndTextAreErrors) {
   o = {};
   o.maxNgram = 0;
   EXPECT_NE(errorOf(kTexts, o).find("--max-ngram is 0"), std::string::npos);
+  o = {};
+  o.copies = 0;
+  EXPECT_NE(errorOf(kTexts, o).find("--copies is 0"), std::string::npos);
   EXPECT_NE(errorOf({"ok", "bad \xC3"}, AugmentOptions{})
                 .find("utterance 2: invalid UTF-8 at byte offset 4"),
             std::string::npos);
