@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "NumberChecks.h"
 
 #include "kdc/Data/Augment.h"
 #include "kdc/Data/Corpus.h"
@@ -80,7 +81,8 @@ void kdc::driver::addAugmentCommand(CLI::App &app, std::vector<Action> &actions)
   cmd->add_option("--partition", o->partitions,
                   "Augment only these partitions (e.g. --partition train dev)");
   cmd->add_option("--copies", o->augment.copies, "Variants tried per utterance")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(driver::nonNegative(o->augment.copies));
   cmd->add_option("--drop", o->augment.drop,
                   "Probability that a word is removed")
       ->capture_default_str();
@@ -91,10 +93,13 @@ void kdc::driver::addAugmentCommand(CLI::App &app, std::vector<Action> &actions)
                   "Probability that only a random n-gram is kept")
       ->capture_default_str();
   cmd->add_option("--max-ngram", o->augment.maxNgram, "Longest n-gram kept")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(driver::nonNegative(o->augment.maxNgram));
   cmd->add_flag("--split-codepoints", o->augment.splitCodepoints,
                 "Words are code points (scripts without spaces, such as Thai)");
-  cmd->add_option("--seed", o->augment.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", o->augment.seed, "Random seed")
+      ->capture_default_str()
+      ->check(driver::nonNegative(o->augment.seed));
   cmd->add_option("--format", o->format,
                   "Corpus format: auto, massive, csv, tsv, schuster, clinc150, text")
       ->capture_default_str();

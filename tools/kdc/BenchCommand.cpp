@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "NumberChecks.h"
 
 #include "kdc/Support/Error.h"
 
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 using namespace kdc;
+using namespace kdc::driver;
 namespace fs = std::filesystem;
 
 #ifndef KDC_BENCH_SOURCE_DIR
@@ -215,19 +217,19 @@ void kdc::driver::addBenchCommand(CLI::App &app, std::vector<Action> &actions) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--repetitions", o->repetitions,
                   "Repetitions per configuration (default 3; --quick 2)")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(between(o->repetitions, 1, 1 << 30));
   cmd->add_option("--runs", o->runs,
                   "Inferences per repetition (default 1000; --quick 50); "
                   "batch 32 makes ceil(runs / 32) calls")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(between(o->runs, 1, 1 << 30));
   cmd->add_option("--max-seconds", o->maxSeconds,
                   "Time cap per configuration (all its repetitions): a slower "
                   "one runs fewer inferences, at least 100 per repetition, and "
                   "is marked 'capped' (default 40, --quick 10; 0: no cap)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(nonNegative(o->maxSeconds));
   cmd->add_option("--accuracy", o->accuracy,
                   "Test utterances scored per engine (default: all; 0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(nonNegative(o->accuracy));
   cmd->add_option("--cache", o->cache,
                   "Folder for the generated S-server/S-edge models and "
                   "tokenizer (default: ~/.cache/kdc/bench)");
@@ -242,7 +244,7 @@ void kdc::driver::addBenchCommand(CLI::App &app, std::vector<Action> &actions) {
                 "test/bench/callgrind.test runs");
   cmd->add_option("--callgrind-inferences", o->callgrindInferences,
                   "Inferences counted by --callgrind (default 50)")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(between(o->callgrindInferences, 1, 1 << 30));
   cmd->add_flag("--dry-run", o->dryRun,
                 "Print what would run and what is skipped (and why), then stop");
   cmd->add_flag("--no-plots", o->noPlots, "Write report.md and report.json only");

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "NumberChecks.h"
 
 #include "kdc/Conversion/Pipeline.h"
 #include "kdc/Import/OnnxImporter.h"
@@ -34,6 +35,7 @@
 #include <memory>
 
 using namespace kdc;
+using namespace kdc::driver;
 
 namespace {
 
@@ -276,13 +278,13 @@ void kdc::driver::addCompileCommands(CLI::App &app,
   cmd->add_option("--max-tokens", o->maxTokens,
                   "Static token count T for a model exported with a dynamic "
                   "sequence length (default: the model's kdc.max_tokens)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive(o->maxTokens));
   cmd->add_option("--max-text-bytes", o->maxTextBytes,
                   "Longest UTF-8 text NAME_predict accepts (longer text "
                   "returns KDC_ERR_BUFFER_TOO_SMALL); the encoder's scratch, "
                   "about 100 bytes per text byte, is part of the workspace")
       ->capture_default_str()
-      ->check(CLI::Range(size_t(16), size_t(1) << 20));
+      ->check(between(o->maxTextBytes, 16, 1 << 20));
   cmd->add_option("--target", o->target,
                   "Kernels the generated code calls: x86-64-avx2, "
                   "x86-64-avx512 (AVX-512F conv bank, dense and conv1d, AVX2 "

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "NumberChecks.h"
 
 #include "kdc/Export/OnnxExport.h"
 #include "kdc/Support/Error.h"
@@ -17,6 +18,7 @@
 #include <memory>
 
 using namespace kdc;
+using namespace kdc::driver;
 using namespace kdc::train;
 
 namespace {
@@ -35,27 +37,28 @@ void addCommonOptions(CLI::App *cmd, CommonTrainOptions &c) {
   cmd->add_option("--out", c.outDir, "Output model folder")->required();
   cmd->add_option("--epochs", c.epochs, "Maximum epochs")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive(c.epochs));
   cmd->add_option("--batch-size", c.batchSize, "Utterances per batch")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive(c.batchSize));
   cmd->add_option("--lr", c.learningRate, "Peak learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive(c.learningRate));
   cmd->add_option("--warmup-epochs", c.warmupEpochs,
                   "Linear learning-rate warm-up")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(nonNegative(c.warmupEpochs));
   cmd->add_option("--patience", c.patience,
                   "Stop after this many epochs without dev improvement")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive(c.patience));
   cmd->add_option("--seed", c.seed, "Random seed (runs are reproducible)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(nonNegative(c.seed));
   cmd->add_flag("--resume", c.resume,
                 "Continue the run whose checkpoint is in --out");
   cmd->add_option("--threads", c.threads, "Intra-op threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(nonNegative(c.threads));
   addDataOptions(cmd, c.data);
 }
 
@@ -91,11 +94,11 @@ void addStudentOptions(CLI::App *cmd, CnnOptions &o, PqrnnOptions &p,
   flags.cnnOnly.push_back(
       cmd->add_option("--embed-dim", o.embedDim, "cnn: embedding size")
           ->capture_default_str()
-          ->check(CLI::PositiveNumber));
+          ->check(positive(o.embedDim)));
   flags.cnnOnly.push_back(
       cmd->add_option("--filters", o.filters, "cnn: filters per kernel width")
           ->capture_default_str()
-          ->check(CLI::PositiveNumber));
+          ->check(positive(o.filters)));
   flags.cnnOnly.push_back(
       cmd->add_option("--widths", o.widths, "cnn: kernel widths")
           ->capture_default_str()
@@ -104,15 +107,15 @@ void addStudentOptions(CLI::App *cmd, CnnOptions &o, PqrnnOptions &p,
       cmd->add_option("--dropout", flags.dropout,
                       "Dropout (cnn: on embeddings and filters, default 0.1; "
                       "pqrnn: on the bottleneck, default 0.1)")
-          ->check(CLI::Range(0.0, 0.99));
+          ->check(between(flags.dropout, 0.0, 0.99));
   flags.maxTokensOpt =
       cmd->add_option("--max-tokens", flags.maxTokens,
                       "Tokens kept per utterance (default: cnn 32, pqrnn 64)")
-          ->check(CLI::PositiveNumber);
+          ->check(positive(flags.maxTokens));
   flags.cnnOnly.push_back(
       cmd->add_option("--vocab-size", o.vocabSize, "cnn: BPE vocabulary size")
           ->capture_default_str()
-          ->check(CLI::Range(64, 1 << 20)));
+          ->check(between(o.vocabSize, 64, 1 << 20)));
   flags.cnnOnly.push_back(
       cmd->add_option("--tokenizer", o.tokenizerModel,
                       "cnn: reuse this sentencepiece model instead of "
@@ -127,23 +130,23 @@ void addStudentOptions(CLI::App *cmd, CnnOptions &o, PqrnnOptions &p,
       cmd->add_option("--bottleneck", p.bottleneck,
                       "pqrnn: width of the dense bottleneck")
           ->capture_default_str()
-          ->check(CLI::PositiveNumber));
+          ->check(positive(p.bottleneck)));
   flags.pqrnnOnly.push_back(
       cmd->add_option("--state", p.state,
                       "pqrnn: QRNN state per direction")
           ->capture_default_str()
-          ->check(CLI::PositiveNumber));
+          ->check(positive(p.state)));
   flags.pqrnnOnly.push_back(
       cmd->add_option("--layers", p.layers,
                       "pqrnn: bidirectional QRNN layers")
           ->capture_default_str()
-          ->check(CLI::PositiveNumber));
+          ->check(positive(p.layers)));
   flags.pqrnnOnly.push_back(
       cmd->add_option("--zoneout", p.zoneout,
                       "pqrnn: probability that a forget gate is 1 in "
                       "training")
           ->capture_default_str()
-          ->check(CLI::Range(0.0, 0.99)));
+          ->check(between(p.zoneout, 0.0, 0.99)));
   flags.pqrnnOnly.push_back(cmd->add_flag(
       "--split-codepoints", p.splitCodepoints,
       "pqrnn: one token per code point instead of per space-separated word "
@@ -173,13 +176,13 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
   tt->add_option("--dev", teacher->devFiles, "Labelled dev files")
       ->check(CLI::ExistingFile);
   addCommonOptions(tt, teacher->common);
-  tt->add_option("--layers", teacher->layers)->capture_default_str()->check(CLI::PositiveNumber);
-  tt->add_option("--hidden", teacher->hidden)->capture_default_str()->check(CLI::PositiveNumber);
-  tt->add_option("--heads", teacher->heads)->capture_default_str()->check(CLI::PositiveNumber);
-  tt->add_option("--ffn", teacher->ffn)->capture_default_str()->check(CLI::PositiveNumber);
-  tt->add_option("--dropout", teacher->dropout)->capture_default_str()->check(CLI::Range(0.0, 0.99));
-  tt->add_option("--max-tokens", teacher->maxTokens)->capture_default_str()->check(CLI::PositiveNumber);
-  tt->add_option("--vocab-size", teacher->vocabSize)->capture_default_str()->check(CLI::Range(64, 1 << 20));
+  tt->add_option("--layers", teacher->layers)->capture_default_str()->check(positive(teacher->layers));
+  tt->add_option("--hidden", teacher->hidden)->capture_default_str()->check(positive(teacher->hidden));
+  tt->add_option("--heads", teacher->heads)->capture_default_str()->check(positive(teacher->heads));
+  tt->add_option("--ffn", teacher->ffn)->capture_default_str()->check(positive(teacher->ffn));
+  tt->add_option("--dropout", teacher->dropout)->capture_default_str()->check(between(teacher->dropout, 0.0, 0.99));
+  tt->add_option("--max-tokens", teacher->maxTokens)->capture_default_str()->check(positive(teacher->maxTokens));
+  tt->add_option("--vocab-size", teacher->vocabSize)->capture_default_str()->check(between(teacher->vocabSize, 64, 1 << 20));
   tt->add_option("--tokenizer", teacher->tokenizerModel,
                  "Reuse this sentencepiece model instead of training one")
       ->check(CLI::ExistingFile);
@@ -224,7 +227,7 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
   lc->add_option("--max-tokens", lab->torchScript.maxTokens,
                  "TorchScript teacher: tokens kept per utterance (default: "
                  "128)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive(lab->torchScript.maxTokens));
   lc->footer(
       "A TorchScript teacher (e.g. a fine-tuned XLM-R or mBERT) has\n"
       "forward(ids, attention_mask): int64 [B, T] token ids and an int64\n"
@@ -241,8 +244,8 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
       ->capture_default_str();
   lc->add_option("--partition", lab->partitions,
                  "Label only these partitions (e.g. --partition train dev)");
-  lc->add_option("--batch-size", lab->batchSize)->capture_default_str()->check(CLI::PositiveNumber);
-  lc->add_option("--threads", lab->threads)->check(CLI::NonNegativeNumber);
+  lc->add_option("--batch-size", lab->batchSize)->capture_default_str()->check(positive(lab->batchSize));
+  lc->add_option("--threads", lab->threads)->check(nonNegative(lab->threads));
   addDataOptions(lc, lab->data);
   lc->callback([&actions, lab] {
     actions.push_back([lab] { label(*lab, std::cerr); });
@@ -261,14 +264,14 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
   dc->add_option("--loss", dis->loss, "mse | kl | ce | mix")
       ->capture_default_str()
       ->check(CLI::IsMember({"mse", "kl", "ce", "mix"}));
-  dc->add_option("--temperature", dis->temperature)->capture_default_str()->check(CLI::PositiveNumber);
+  dc->add_option("--temperature", dis->temperature)->capture_default_str()->check(positive(dis->temperature));
   dc->add_option("--alpha", dis->alpha, "Weight of KL in --loss mix")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(dis->alpha, 0.0, 1.0));
   dc->add_option("--fraction", dis->fraction,
                  "Train on this fraction of the store, stratified by locale")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(dis->fraction, 0.0, 1.0));
   addCommonOptions(dc, dis->common);
   auto disFlags = std::make_shared<StudentFlags>();
   addStudentOptions(dc, dis->cnn, dis->pqrnn, *disFlags);
@@ -299,9 +302,9 @@ void kdc::driver::addTrainCommands(CLI::App &app, std::vector<Action> &actions) 
       ->check(CLI::ExistingFile);
   ec->add_option("--teacher-max-tokens", ev->teacherTorchScript.maxTokens,
                  "TorchScript teacher: as 'kdc label --max-tokens'")
-      ->check(CLI::PositiveNumber);
+      ->check(positive(ev->teacherTorchScript.maxTokens));
   ec->add_option("--json", ev->json, "Also write the metrics as JSON");
-  ec->add_option("--threads", ev->threads)->check(CLI::NonNegativeNumber);
+  ec->add_option("--threads", ev->threads)->check(nonNegative(ev->threads));
   addDataOptions(ec, ev->data);
   ec->callback([&actions, ev] {
     actions.push_back([ev] { evaluate(*ev, std::cout, std::cerr); });
