@@ -238,23 +238,34 @@ def single_thread_env():
 # The machine and the tools
 # ---------------------------------------------------------------------------
 
-def cpu_info():
+def cpu_info(kdc):
+    """The machine for the report. Which targets it runs is kdc's answer
+    (kdc targets --runnable: CPUID and the OS's saved state), the one the
+    demo, the lit features and kdc compile --target host share."""
     info = {"machine": platform.machine(), "cores": os.cpu_count()}
-    flags = set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                key, value = key.strip(), value.strip()
-                if key in ("model name", "Model", "CPU part") and "model" not in info:
-                    info["model"] = value
-                elif key in ("flags", "Features") and not flags:
-                    flags = set(value.split())
+                if key.strip() in ("model name", "Model", "CPU part"):
+                    info["model"] = value.strip()
+                    break
     except OSError:
         pass
     info.setdefault("model", platform.processor() or platform.machine())
-    info["avx2_fma"] = "avx2" in flags and "fma" in flags
-    info["avx512f"] = info["avx2_fma"] and "avx512f" in flags
+    try:
+        r = subprocess.run([kdc, "targets", "--runnable"], capture_output=True,
+                           text=True, timeout=60)
+    except OSError as e:
+        raise BenchError(f"cannot run '{kdc} targets --runnable': {e}")
+    if r.returncode != 0:
+        raise BenchError(f"'{kdc} targets --runnable' failed (exit {r.returncode}): "
+                         f"{r.stderr.strip()}")
+    runs = set(r.stdout.split())
+    # kdc bench's order (AVX2 before AVX-512), not kdc targets' (widest first).
+    info["runnable"] = [t for t in TARGETS if t in runs]
+    info["avx2_fma"] = "x86-64-avx2" in runs
+    info["avx512f"] = "x86-64-avx512" in runs
     try:
         with open("/proc/meminfo") as f:
             info["memory_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
@@ -262,19 +273,6 @@ def cpu_info():
         pass
     info["kernel"] = platform.release()
     return info
-
-
-def runnable_targets(cpu):
-    machine = cpu["machine"].lower()
-    targets = []
-    if machine in ("x86_64", "amd64") and cpu["avx2_fma"]:
-        targets.append("x86-64-avx2")
-        if cpu.get("avx512f"):
-            targets.append("x86-64-avx512")
-    if machine in ("aarch64", "arm64"):
-        targets.append("aarch64-neon")
-    targets.append("generic")
-    return targets
 
 
 def blas_alternative():
@@ -1135,8 +1133,8 @@ class Bench:
         if not os.path.exists(args.data):
             raise BenchError(f"no MASSIVE corpus at '{args.data}': pass --data "
                              "/path/to/massive/en-US.jsonl")
-        self.cpu = cpu_info()
-        runnable = runnable_targets(self.cpu)
+        self.cpu = cpu_info(args.kdc)
+        runnable = self.cpu["runnable"]
         self.targets = args.targets or runnable
         for t in self.targets:
             if t not in runnable:

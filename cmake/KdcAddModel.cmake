@@ -2,7 +2,7 @@
 # time.
 #
 #   kdc_add_model(<target> MODEL file.onnx
-#                 TARGET x86-64-avx2|x86-64-avx512|aarch64-neon|cortex-m4|generic
+#                 TARGET x86-64-avx2|x86-64-avx512|aarch64-neon|cortex-m4|generic|host
 #                 [EMIT c++|obj] [NAME name] [MAX_TOKENS n] [MAX_TEXT_BYTES n])
 #
 # runs `kdc compile` into ${CMAKE_CURRENT_BINARY_DIR}/<target>/ and adds the
@@ -40,9 +40,15 @@ function(kdc_add_model target)
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "kdc_add_model(${target}): MODEL file.onnx is required")
   endif()
-  set(targets x86-64-avx2 x86-64-avx512 aarch64-neon cortex-m4 generic)
+  set(targets x86-64-avx2 x86-64-avx512 aarch64-neon cortex-m4 generic host)
   if(NOT ARG_TARGET IN_LIST targets)
     message(FATAL_ERROR "kdc_add_model(${target}): TARGET must be one of ${targets}, not '${ARG_TARGET}'")
+  endif()
+  # host: the widest target the build machine runs (kdc targets --host).
+  if(ARG_TARGET STREQUAL "host" AND CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "kdc_add_model(${target}): TARGET host is the build machine's widest "
+                        "target; a cross build names its target (x86-64-avx2, x86-64-avx512, "
+                        "aarch64-neon, cortex-m4 or generic)")
   endif()
   if(NOT ARG_EMIT)
     set(ARG_EMIT c++)

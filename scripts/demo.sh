@@ -57,14 +57,9 @@ echo "== 4/6 students vs teacher on MASSIVE test"
   --json "$work/eval-pqrnn.json" | sed -n '/^| metric/,/^$/p'
 
 echo "== 5/6 export to ONNX and compile to C++"
-# The widest target this CPU runs (kdc bench compares them all).
-target=generic
-flags="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)"
-if [[ " $flags " == *" avx2 "* && " $flags " == *" fma "* ]]; then
-  target=x86-64-avx2
-  [[ " $flags " == *" avx512f "* ]] && target=x86-64-avx512
-fi
-[ "$(uname -m)" = aarch64 ] && target=aarch64-neon
+# The widest target this CPU runs, what --target host picks (kdc targets
+# lists them; kdc bench compares them all).
+target="$("$bin/kdc" targets --host)"
 "$bin/kdc" export --model "$work/student" --out "$work/student.onnx"
 "$bin/kdc" compile "$work/student.onnx" --emit c++ --target "$target" --name intent \
   -o "$work/lib" --report "$work/lib/report.json"

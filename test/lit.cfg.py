@@ -29,11 +29,20 @@ llvm_config.add_tool_substitutions(["kdc-bpe-train"], [config.kdc_tools_dir])
 # test/cmake: install this build tree and build examples/ against it.
 config.substitutions.append(("%kdc_obj_root", config.kdc_obj_root))
 config.substitutions.append(("%kdc_src_root", config.kdc_src_root))
-if os.path.exists("/proc/cpuinfo") and " avx2 " in open("/proc/cpuinfo").read() \
-        and " fma " in open("/proc/cpuinfo").read():
+# Which generated code this machine runs: kdc's own answer (kdc targets),
+# the one kdc compile --target host, the demo and kdc bench use.
+import subprocess as _subprocess
+try:
+    _runnable = _subprocess.run([os.path.join(config.kdc_tools_dir, "kdc"), "targets", "--runnable"],
+                                capture_output=True, text=True, timeout=60).stdout.split()
+except OSError:
+    _runnable = []
+# kdc targets --runnable lists the widest first.
+config.substitutions.append(("%host_target", _runnable[0] if _runnable else "generic"))
+if "x86-64-avx2" in _runnable:
     config.available_features.add("host-avx2")
-    if " avx512f " in open("/proc/cpuinfo").read():
-        config.available_features.add("host-avx512")
+if "x86-64-avx512" in _runnable:
+    config.available_features.add("host-avx512")
 # Cross builds of generated libraries (test/Target/cross-*.test): AArch64
 # Linux run under qemu-user with the target's libraries, and Cortex-M4F
 # compiled only. Without the tools those tests are UNSUPPORTED.

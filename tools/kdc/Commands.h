@@ -17,6 +17,7 @@ void addTrainCommands(CLI::App &app, std::vector<Action> &actions);
 void addCompileCommands(CLI::App &app, std::vector<Action> &actions);
 void addBenchCommand(CLI::App &app, std::vector<Action> &actions);
 void addAugmentCommand(CLI::App &app, std::vector<Action> &actions);
+void addTargetsCommand(CLI::App &app, std::vector<Action> &actions);
 } // namespace kdc::driver
 
 #endif // KDC_TOOLS_KDC_COMMANDS_H

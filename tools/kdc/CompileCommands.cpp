@@ -14,6 +14,7 @@
 #include "kdc/Conversion/Pipeline.h"
 #include "kdc/Import/OnnxImporter.h"
 #include "kdc/Support/Error.h"
+#include "kdc/Support/HostTarget.h"
 #include "kdc/Target/CppEmitter.h"
 #include "kdc/Target/ObjectEmitter.h"
 #include "kdc/Tokenizer/RuntimeModel.h"
@@ -292,11 +293,12 @@ void kdc::driver::addCompileCommands(CLI::App &app,
                   "scalar). --emit obj also picks the object's triple: "
                   "x86_64-unknown-linux-gnu (+avx2,+fma; +avx512f), "
                   "aarch64-unknown-linux-gnu (+neon), thumbv7em-none-eabihf "
-                  "(Cortex-M4, fpv4-sp-d16, hard float) or this host's")
+                  "(Cortex-M4, fpv4-sp-d16, hard float) or this host's. "
+                  "host: the widest of them this machine runs (kdc targets)")
       ->capture_default_str()
       ->check(CLI::IsMember(
           {"x86-64-avx2", "x86-64-avx512", "aarch64-neon", "cortex-m4",
-           "generic"}));
+           "generic", "host"}));
   cmd->add_option("--stage", o->stage,
                   "With --emit mlir: print the module after this step of the "
                   "pipeline: imported (the importer's output), fused (+ "
@@ -312,5 +314,14 @@ void kdc::driver::addCompileCommands(CLI::App &app,
   cmd->add_option("-o,--out", o->outDir,
                   "Output folder: the generated library (--emit c++|obj), "
                   "or NAME.mlir (--emit mlir; standard output if omitted)");
-  cmd->callback([&actions, o] { actions.push_back([o] { runCompile(*o); }); });
+  cmd->callback([&actions, o] {
+    actions.push_back([o] {
+      if (o->target == "host") {
+        o->target = widestHostTarget();
+        std::cerr << "kdc: --target host is " << o->target
+                  << " on this machine\n";
+      }
+      runCompile(*o);
+    });
+  });
 }

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   driver::addCompileCommands(app, actions);
 #endif
   driver::addBenchCommand(app, actions);
+  driver::addTargetsCommand(app, actions);
 
   std::vector<std::string> mergeInputs;
   std::string mergeOut;
