@@ -19,7 +19,13 @@ void kdc::writeFileAtomically(const std::string &path,
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f)
       throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
-    write(f);
+    try {
+      write(f);
+    } catch (...) { // the writer's own error, and no half file left behind
+      f.close();
+      fs::remove(tmp, ignored);
+      throw;
+    }
     f.close();
     if (!f) {
       fs::remove(tmp, ignored);

@@ -9,6 +9,7 @@
 #include "kdc/Tokenizer/BpeTrainer.h"
 
 #include "kdc/Support/Error.h"
+#include "kdc/Support/FileIO.h"
 
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
@@ -122,26 +123,8 @@ std::string kdc::tokenizer::trainBpeModelToFolder(
   std::string path =
       (std::filesystem::path(folder) / (name + ".model")).string();
   // Write beside and rename, so a reader never sees half a model.
-  std::string tmp = path + ".tmp";
-  {
-    std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(
-        std::fopen(tmp.c_str(), "wb"), &std::fclose);
-    if (!file)
-      throw Error(tmp + ": cannot create: " + std::strerror(errno));
-    if (std::fwrite(model.data(), 1, model.size(), file.get()) !=
-            model.size() ||
-        std::fflush(file.get()) != 0) {
-      std::string reason = std::strerror(errno);
-      file.reset();
-      std::filesystem::remove(tmp, ec);
-      throw Error(tmp + ": cannot write: " + reason);
-    }
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::string reason = ec.message();
-    std::filesystem::remove(tmp, ec);
-    throw Error(path + ": cannot write: " + reason);
-  }
+  writeFileAtomically(path, [&](std::ostream &os) {
+    os.write(model.data(), static_cast<std::streamsize>(model.size()));
+  });
   return path;
 }

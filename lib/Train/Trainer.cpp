@@ -3,6 +3,7 @@
 #include "Trainer.h"
 
 #include "kdc/Support/Error.h"
+#include "kdc/Support/FileIO.h"
 
 #include <torch/torch.h>
 
@@ -20,11 +21,9 @@ using namespace kdc::train;
 namespace fs = std::filesystem;
 
 void kdc::train::saveModule(torch::nn::Module &module, const std::string &path) {
-  std::string tmp = path + ".tmp";
   torch::serialize::OutputArchive archive;
   module.save(archive);
-  archive.save_to(tmp);
-  fs::rename(tmp, path);
+  kdc::writeFileAtomically(path, [&](std::ostream &os) { archive.save_to(os); });
 }
 
 namespace {
@@ -107,9 +106,8 @@ void saveCheckpoint(const std::string &path, torch::nn::Module &model,
                                         s.step, s.finished},
                                        torch::kInt64));
   archive.write("best", torch::tensor({s.bestScore}, torch::kFloat64));
-  std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  fs::rename(tmp, path); // atomic: a kill leaves the old or the new one
+  // A kill or a full disk leaves the old checkpoint or the new one.
+  kdc::writeFileAtomically(path, [&](std::ostream &os) { archive.save_to(os); });
 }
 
 State loadCheckpoint(const std::string &path, torch::nn::Module &model,

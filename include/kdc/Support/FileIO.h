@@ -13,7 +13,8 @@ namespace kdc {
 /// a full disk). On failure the temporary file is removed and kdc::Error
 /// names the file: "cannot write 'PATH.tmp': REASON" when it cannot be
 /// opened, "cannot write 'PATH.tmp' (is the disk full?)" when writing fails,
-/// "cannot write 'PATH': REASON" when the rename fails.
+/// "cannot write 'PATH': REASON" when the rename fails. An exception `write`
+/// throws removes the temporary file and goes on to the caller.
 void writeFileAtomically(const std::string &path,
                          const std::function<void(std::ostream &)> &write);
 

@@ -1,0 +1,88 @@
+//===- FileIOTest.cpp - writeFileAtomically -------------------------------===//
+
+#include "kdc/Support/FileIO.h"
+
+#include "kdc/Support/Error.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+using namespace kdc;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path &p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class FileIOTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir = fs::path(::testing::TempDir()) /
+          ("kdc-fileio-" + std::string(::testing::UnitTest::GetInstance()
+                                           ->current_test_info()
+                                           ->name()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  fs::path dir;
+};
+
+TEST_F(FileIOTest, WritesAndReplaces) {
+  std::string path = (dir / "a.bin").string();
+  writeFileAtomically(path, [](std::ostream &os) { os << "first"; });
+  EXPECT_EQ(slurp(path), "first");
+  writeFileAtomically(path, [](std::ostream &os) { os << "second"; });
+  EXPECT_EQ(slurp(path), "second");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST_F(FileIOTest, AThrowingWriterKeepsTheOldFileAndLeavesNoTemporary) {
+  std::string path = (dir / "a.bin").string();
+  writeFileAtomically(path, [](std::ostream &os) { os << "old"; });
+  EXPECT_THROW(writeFileAtomically(path,
+                                   [](std::ostream &os) {
+                                     os << "half";
+                                     throw std::runtime_error("writer failed");
+                                   }),
+               std::runtime_error);
+  EXPECT_EQ(slurp(path), "old");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST_F(FileIOTest, AMissingFolderIsAnErrorNamingTheFile) {
+  std::string path = (dir / "no-such-folder" / "a.bin").string();
+  try {
+    writeFileAtomically(path, [](std::ostream &os) { os << "x"; });
+    FAIL() << "expected kdc::Error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find(path + ".tmp"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(FileIOTest, AFolderInTheWayIsAnErrorAndLeavesNoTemporary) {
+  std::string path = (dir / "taken").string();
+  fs::create_directories(dir / "taken" / "child");
+  try {
+    writeFileAtomically(path, [](std::ostream &os) { os << "x"; });
+    FAIL() << "expected kdc::Error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write '" + path + "'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_TRUE(fs::is_directory(path));
+}
+
+} // namespace
