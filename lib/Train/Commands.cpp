@@ -182,7 +182,7 @@ void trainOnLabels(ModelConfig config, const std::vector<std::string> &trainFile
   config.labels = labels.names();
   config.teacher.numClasses = config.cnn.numClasses =
       config.pqrnn.numClasses = int64_t(labels.size());
-  Classifier c = makeClassifier(config, tok);
+  Classifier c = makeClassifier(config, tok, common.seed);
   writeModelConfig(common.outDir, c.config);
 
   Encoded trainSet = encodeCorpus(c.featurizer(), trainCorpus, &labels);
@@ -436,7 +436,7 @@ void kdc::train::distill(const DistillOptions &o, std::ostream &log) {
       int64_t(header.labels.size());
   config.labels = header.labels;
   config.teacherFingerprint = header.fingerprint;
-  Classifier c = makeClassifier(config, tok);
+  Classifier c = makeClassifier(config, tok, o.common.seed);
   writeModelConfig(o.common.outDir, c.config);
 
   for (const std::string &t : texts)

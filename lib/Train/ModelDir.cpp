@@ -266,7 +266,8 @@ Featurizer Classifier::featurizer() const {
 
 Classifier kdc::train::makeClassifier(
     const ModelConfig &config,
-    std::shared_ptr<tokenizer::BpeTokenizer> tokenizer) {
+    std::shared_ptr<tokenizer::BpeTokenizer> tokenizer, uint64_t initSeed) {
+  torch::manual_seed(initSeed);
   Classifier c;
   c.config = config;
   c.tokenizer = std::move(tokenizer);
@@ -304,7 +305,7 @@ Classifier kdc::train::loadClassifier(const std::string &dir) {
     tok = std::make_shared<tokenizer::BpeTokenizer>(
         tokenizer::BpeTokenizer::fromSentencePieceFile(
             (fs::path(dir) / "tokenizer.model").string()));
-  Classifier c = makeClassifier(config, tok);
+  Classifier c = makeClassifier(config, tok, /*initSeed=*/0); // loaded next
   c.dir = dir;
   loadModule(*c.module, (fs::path(dir) / "model.pt").string());
   c.module->eval();

@@ -81,9 +81,13 @@ struct Classifier {
 };
 
 /// Builds a fresh network for a config (kind "teacher", "cnn" or "pqrnn";
-/// `tokenizer` is null for "pqrnn").
+/// `tokenizer` is null for "pqrnn"). Its initial weights derive from
+/// `initSeed` alone: it seeds torch's default generator, which LibTorch
+/// otherwise seeds from the OS at start-up, so that two runs with one
+/// --seed start, and so end, with the same weights.
 Classifier makeClassifier(const ModelConfig &config,
-                          std::shared_ptr<tokenizer::BpeTokenizer> tokenizer);
+                          std::shared_ptr<tokenizer::BpeTokenizer> tokenizer,
+                          uint64_t initSeed);
 /// Loads dir/config.json, dir/tokenizer.model (not for pQRNN) and
 /// dir/model.pt.
 Classifier loadClassifier(const std::string &dir);

@@ -52,7 +52,7 @@ void addCommonOptions(CLI::App *cmd, CommonTrainOptions &c) {
                   "Stop after this many epochs without dev improvement")
       ->capture_default_str()
       ->check(positive(c.patience));
-  cmd->add_option("--seed", c.seed, "Random seed (runs are reproducible)")
+  cmd->add_option("--seed", c.seed, "Random seed: initial weights, shuffling, dropout. Two runs with one seed and one --threads give the same weights, byte for byte")
       ->capture_default_str()
       ->check(nonNegative(c.seed));
   cmd->add_flag("--resume", c.resume,

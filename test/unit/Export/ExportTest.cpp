@@ -117,8 +117,7 @@ ModelConfig writeStudent(const fs::path &dir, const std::string &tokenizerFile,
   if (fs::path(tokenizerFile) != dir / "tokenizer.model")
     fs::copy_file(tokenizerFile, dir / "tokenizer.model",
                   fs::copy_options::overwrite_existing);
-  torch::manual_seed(20240607);
-  Classifier c = makeClassifier(config, nullptr);
+  Classifier c = makeClassifier(config, nullptr, /*initSeed=*/20240607);
   saveModule(*c.module, (dir / "model.pt").string());
   config.fingerprint = fingerprintFiles(
       {(dir / "model.pt").string(), (dir / "tokenizer.model").string()});

@@ -64,8 +64,7 @@ ModelConfig writePqrnn(const fs::path &dir, uint32_t flags = 0) {
   config.trainedWith = "PqrnnExportTest";
   config.teacherFingerprint = "feedfacecafebeef";
   fs::create_directories(dir);
-  torch::manual_seed(20240607);
-  Classifier c = makeClassifier(config, nullptr);
+  Classifier c = makeClassifier(config, nullptr, /*initSeed=*/20240607);
   saveModule(*c.module, (dir / "model.pt").string());
   config.fingerprint = fingerprintModel(dir.string(), config);
   writeModelConfig(dir.string(), config);

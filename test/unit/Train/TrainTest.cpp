@@ -1,6 +1,7 @@
 // Training internals on tiny models: loss values computed by hand, the
 // CNN's length masking, and exact resume after an interrupted run.
 #include "Dataset.h"
+#include "ModelDir.h"
 #include "Losses.h"
 #include "Models.h"
 #include "Trainer.h"
@@ -190,6 +191,37 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAnUninterruptedRun) {
   EXPECT_GT(full.bestScore, 0.5); // it learned something
   fs::remove_all(freshDir("straight"));
   fs::remove_all(freshDir("resumed"));
+}
+
+// LibTorch seeds its default generator from the OS at start-up, so initial
+// weights (and hence a whole run) followed no --seed before makeClassifier
+// took one. Touching the generator in between must not matter either.
+TEST(Trainer, InitialWeightsFollowTheSeedAlone) {
+  for (const char *kind : {"cnn", "teacher", "pqrnn"}) {
+    ModelConfig config;
+    config.kind = kind;
+    config.labels = {"a", "b", "c"};
+    config.cnn.vocabSize = config.teacher.vocabSize = 50;
+    config.cnn.embedDim = 8, config.cnn.filters = 4, config.cnn.widths = {2, 3};
+    config.teacher.layers = 1, config.teacher.hidden = 16;
+    config.teacher.heads = 2, config.teacher.ffn = 32;
+    config.pqrnn.featureSize = 16, config.pqrnn.bottleneck = 8;
+    config.pqrnn.state = 8, config.pqrnn.layers = 1;
+    config.cnn.numClasses = config.teacher.numClasses =
+        config.pqrnn.numClasses = 3;
+    auto params = [&](uint64_t seed) {
+      torch::randn({int64_t(seed % 7 + 1)}); // some earlier use of the generator
+      return makeClassifier(config, nullptr, seed).module->named_parameters();
+    };
+    auto a = params(5), b = params(5), c = params(6);
+    ASSERT_EQ(a.size(), b.size()) << kind;
+    bool anyDiffers = false;
+    for (const auto &p : a) {
+      EXPECT_TRUE(torch::equal(p.value(), b[p.key()])) << kind << " " << p.key();
+      anyDiffers |= !torch::equal(p.value(), c[p.key()]);
+    }
+    EXPECT_TRUE(anyDiffers) << kind << ": seeds 5 and 6 gave the same weights";
+  }
 }
 
 TEST(Trainer, RefusesToOverwriteACheckpointWithoutResume) {
