@@ -28,6 +28,7 @@ packages=(
   # libraries used by the driver, the tokenizer and the tests
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libzstd-dev
+  libicu-dev  # kdc augment: grapheme clusters (Thai letters with their marks)
   # cross targets: aarch64 (run under qemu) and Cortex-M
   g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi
   python3-torch  # tests: torch.onnx.export reference models (test/Import/pytorch)

@@ -5,7 +5,11 @@
 #include "kdc/Support/Error.h"
 #include "kdc/runtime/utf8.h"
 
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+
 #include <cstdio>
+#include <optional>
 #include <string_view>
 #include <unordered_set>
 
@@ -36,18 +40,68 @@ private:
   uint64_t state;
 };
 
-/// A word, or a code point under splitCodepoints, and whether white space
-/// came before it in its utterance (so code points rejoin into words).
+/// A word, or a character under splitCharacters, and whether white space
+/// came before it in its utterance (so characters rejoin into words).
 struct Unit {
   std::string_view text;
   bool spaceBefore;
 };
 
-std::vector<Unit> splitUnits(std::string_view text, bool codepoints,
+/// ICU's character (extended grapheme cluster) break iterator over UTF-8
+/// through a UText, so its boundaries are byte offsets: a Thai consonant and
+/// the vowel and tone marks written on it stay one unit, and dropping or
+/// replacing a unit never leaves a mark on another letter.
+class GraphemeSplitter {
+public:
+  GraphemeSplitter() {
+    UErrorCode status = U_ZERO_ERROR;
+    breaker = ubrk_open(UBRK_CHARACTER, "", nullptr, 0, &status);
+    if (U_FAILURE(status))
+      throw Error(std::string("ICU: cannot open a character break iterator: ") +
+                  u_errorName(status));
+  }
+  ~GraphemeSplitter() {
+    ubrk_close(breaker);
+    utext_close(text);
+  }
+  GraphemeSplitter(const GraphemeSplitter &) = delete;
+  GraphemeSplitter &operator=(const GraphemeSplitter &) = delete;
+
+  /// Appends the clusters of `word` (valid UTF-8, no white space).
+  void split(std::string_view word, bool spaceBefore, std::vector<Unit> &out) {
+    UErrorCode status = U_ZERO_ERROR;
+    text = utext_openUTF8(text, word.data(), int64_t(word.size()), &status);
+    ubrk_setUText(breaker, text, &status);
+    if (U_FAILURE(status))
+      throw Error(std::string("ICU: cannot split a word into characters: ") +
+                  u_errorName(status));
+    int32_t start = ubrk_first(breaker);
+    for (int32_t end = ubrk_next(breaker); end != UBRK_DONE;
+         start = end, end = ubrk_next(breaker)) {
+      out.push_back({word.substr(size_t(start), size_t(end - start)), spaceBefore});
+      spaceBefore = false;
+    }
+  }
+
+private:
+  UBreakIterator *breaker = nullptr;
+  UText *text = nullptr;
+};
+
+/// Words between white space; with `characters`, each word split further
+/// into grapheme clusters.
+std::vector<Unit> splitUnits(std::string_view text, GraphemeSplitter *characters,
                              size_t index) {
   std::vector<Unit> units;
   size_t wordStart = std::string_view::npos;
   bool space = false;
+  auto endWord = [&](size_t end) {
+    std::string_view word = text.substr(wordStart, end - wordStart);
+    if (characters)
+      characters->split(word, space, units);
+    else
+      units.push_back({word, space});
+  };
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;
     size_t n = kdc_utf8_decode(text.data() + i, text.size() - i, &cp);
@@ -57,19 +111,16 @@ std::vector<Unit> splitUnits(std::string_view text, bool codepoints,
                   "; expected UTF-8 text");
     if (kdc_unicode_is_white_space(cp)) {
       if (wordStart != std::string_view::npos)
-        units.push_back({text.substr(wordStart, i - wordStart), space});
+        endWord(i);
       wordStart = std::string_view::npos;
       space = true;
-    } else if (codepoints) {
-      units.push_back({text.substr(i, n), space});
-      space = false;
     } else if (wordStart == std::string_view::npos) {
       wordStart = i;
     }
     i += n;
   }
   if (wordStart != std::string_view::npos)
-    units.push_back({text.substr(wordStart), space});
+    endWord(text.size());
   return units;
 }
 
@@ -84,10 +135,10 @@ uint64_t hashText(std::string_view text) {
   return mix64(h);
 }
 
-std::string join(const std::vector<Unit> &units, bool codepoints) {
+std::string join(const std::vector<Unit> &units, bool characters) {
   std::string out;
   for (size_t i = 0; i < units.size(); ++i) {
-    if (i > 0 && (!codepoints || units[i].spaceBefore))
+    if (i > 0 && (!characters || units[i].spaceBefore))
       out += ' ';
     out += units[i].text;
   }
@@ -123,16 +174,20 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
   if (options.copies == 0)
     throw Error("--copies is 0; expected at least 1");
 
-  const bool cps = options.splitCodepoints;
+  const bool chars = options.splitCharacters;
+  std::optional<GraphemeSplitter> characters;
+  if (chars)
+    characters.emplace();
   std::vector<std::vector<Unit>> split;
   split.reserve(texts.size());
   std::vector<std::string_view> vocabulary; // every unit: unigram sampling
   std::unordered_set<uint64_t> seen;
   for (const std::string &text : texts) {
-    split.push_back(splitUnits(text, cps, split.size()));
+    split.push_back(
+        splitUnits(text, characters ? &*characters : nullptr, split.size()));
     for (const Unit &u : split.back())
       vocabulary.push_back(u.text);
-    seen.insert(hashText(join(split.back(), cps)));
+    seen.insert(hashText(join(split.back(), chars)));
   }
 
   AugmentStats stats;
@@ -168,7 +223,7 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
         ++stats.empty;
         continue;
       }
-      std::string text = join(variant, cps);
+      std::string text = join(variant, chars);
       if (!seen.insert(hashText(text)).second) {
         ++stats.duplicates;
         continue;

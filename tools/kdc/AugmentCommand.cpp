@@ -95,8 +95,10 @@ void kdc::driver::addAugmentCommand(CLI::App &app, std::vector<Action> &actions)
   cmd->add_option("--max-ngram", o->augment.maxNgram, "Longest n-gram kept")
       ->capture_default_str()
       ->check(driver::nonNegative(o->augment.maxNgram));
-  cmd->add_flag("--split-codepoints", o->augment.splitCodepoints,
-                "Words are code points (scripts without spaces, such as Thai)");
+  cmd->add_flag("--split-characters,--split-codepoints",
+                o->augment.splitCharacters,
+                "Words are characters: a letter with its combining marks (ICU "
+                "grapheme clusters), for scripts without spaces such as Thai");
   cmd->add_option("--seed", o->augment.seed, "Random seed")
       ->capture_default_str()
       ->check(driver::nonNegative(o->augment.seed));

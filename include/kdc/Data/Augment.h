@@ -17,9 +17,12 @@
 //     1..maxNgram words is kept.
 //
 // Words are the runs between Unicode White_Space, as the pQRNN projection
-// splits them, or single code points (`splitCodepoints`, for Thai). The
-// result is deterministic for a seed on every platform (its own generator,
-// no std distributions), never empty, never an input utterance, never twice.
+// splits them, or characters (`splitCharacters`, for Thai): ICU's extended
+// grapheme clusters, a letter with the vowel and tone marks written on it,
+// so no perturbation moves a mark onto another letter. The result is
+// deterministic for a seed on every platform (its own generator, no std
+// distributions; the clusters follow the ICU release's Unicode version),
+// never empty, never an input utterance, never twice.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KDC_DATA_AUGMENT_H
@@ -40,7 +43,7 @@ struct AugmentOptions {
   double replace = 0.1;
   double ngram = 0.25;
   unsigned maxNgram = 5;
-  bool splitCodepoints = false;
+  bool splitCharacters = false;
   uint64_t seed = 1;
 };
 

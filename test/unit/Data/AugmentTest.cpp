@@ -142,24 +142,27 @@ TEST(Augment, NgramsAreRunsOfTheInput) {
   }
 }
 
-TEST(Augment, CodePointsForThai) {
-  // "hello" in Thai, then two words: code points rejoin into their words.
+TEST(Augment, CharactersForThai) {
+  // "hello" in Thai: ส ว ั ส ด ี, four characters (วั and ดี carry marks).
   const std::string thai = "\xE0\xB8\xAA\xE0\xB8\xA7\xE0\xB8\xB1\xE0\xB8\xAA"
                            "\xE0\xB8\x94\xE0\xB8\xB5";
+  const std::set<std::string> runs = {
+      // every run of 1 or 2 characters
+      "\xE0\xB8\xAA", "\xE0\xB8\xA7\xE0\xB8\xB1", "\xE0\xB8\x94\xE0\xB8\xB5",
+      "\xE0\xB8\xAA\xE0\xB8\xA7\xE0\xB8\xB1", "\xE0\xB8\xA7\xE0\xB8\xB1\xE0\xB8\xAA",
+      "\xE0\xB8\xAA\xE0\xB8\x94\xE0\xB8\xB5"};
   AugmentOptions o;
   o.copies = 30;
   o.drop = o.replace = 0;
   o.ngram = 1;
   o.maxNgram = 2;
-  o.splitCodepoints = true;
+  o.splitCharacters = true;
   std::vector<std::string> v = augmentTexts({thai}, o);
   ASSERT_FALSE(v.empty());
-  for (const std::string &t : v) {
-    EXPECT_LE(t.size(), 6u) << t; // at most 2 three-byte code points
-    EXPECT_NE(thai.find(t), std::string::npos) << t;
-  }
+  for (const std::string &t : v)
+    EXPECT_EQ(runs.count(t), 1u) << t; // never a mark without its letter
   // Whitespace-mode keeps a Thai utterance whole: nothing to perturb.
-  o.splitCodepoints = false;
+  o.splitCharacters = false;
   EXPECT_TRUE(augmentTexts({thai}, o).empty());
   // Words written with spaces keep them between their code points' runs,
   // also when the code point after a space is dropped.
@@ -174,13 +177,65 @@ TEST(Augment, CodePointsForThai) {
                     : second.empty() ? first
                                      : first + " " + second);
   }
-  o.splitCodepoints = true;
+  o.splitCharacters = true;
   o.ngram = 0;
   o.drop = 0.3;
   std::vector<std::string> dropped = augmentTexts({"ab cd"}, o);
   EXPECT_GT(dropped.size(), 3u);
   for (const std::string &t : dropped)
     EXPECT_EQ(possible.count(t), 1u) << t;
+}
+
+// Dropping and replacing characters of real Thai keeps every mark on the
+// letter it was written on: each output, split the same way, is made of
+// characters of the input (the old per-code-point split made new ones, a
+// tone mark on another consonant).
+TEST(Augment, ThaiMarksStayOnTheirLetters) {
+  // "I want to listen to music" and "turn on the light" in Thai.
+  const std::vector<std::string> texts = {
+      "\xE0\xB8\x89\xE0\xB8\xB1\xE0\xB8\x99\xE0\xB8\x95\xE0\xB9\x89"
+      "\xE0\xB8\xAD\xE0\xB8\x87\xE0\xB8\x81\xE0\xB8\xB2\xE0\xB8\xA3"
+      "\xE0\xB8\x9F\xE0\xB8\xB1\xE0\xB8\x87\xE0\xB9\x80\xE0\xB8\x9E"
+      "\xE0\xB8\xA5\xE0\xB8\x87",
+      "\xE0\xB9\x80\xE0\xB8\x9B\xE0\xB8\xB4\xE0\xB8\x94\xE0\xB9\x84"
+      "\xE0\xB8\x9F \xE0\xB8\x99\xE0\xB9\x89\xE0\xB8\xB3"};
+  AugmentOptions o;
+  o.copies = 200;
+  o.drop = 0.3, o.replace = 0.2, o.ngram = 0.3;
+  o.splitCharacters = true;
+  std::vector<std::string> v = augmentTexts(texts, o);
+  ASSERT_GT(v.size(), 50u);
+  // Characters of the inputs: a letter followed by its marks (U+0E31,
+  // U+0E33-U+0E3A, U+0E47-U+0E4E are the Thai marks these texts use).
+  auto isMark = [](uint32_t cp) {
+    return cp == 0x0E31 || (cp >= 0x0E33 && cp <= 0x0E3A) ||
+           (cp >= 0x0E47 && cp <= 0x0E4E);
+  };
+  auto characters = [&](const std::string &t) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < t.size();) {
+      size_t n = (unsigned char)t[i] < 0x80 ? 1 : 3; // ASCII or Thai
+      uint32_t cp = n == 1 ? uint32_t(t[i])
+                           : ((t[i] & 0x0F) << 12) | ((t[i + 1] & 0x3F) << 6) |
+                                 (t[i + 2] & 0x3F);
+      if (cp != ' ' && !out.empty() && isMark(cp))
+        out.back() += t.substr(i, n);
+      else if (cp != ' ')
+        out.push_back(t.substr(i, n));
+      i += n;
+    }
+    return out;
+  };
+  std::set<std::string> known;
+  for (const std::string &t : texts)
+    for (const std::string &c : characters(t))
+      known.insert(c);
+  for (const std::string &t : v) {
+    ASSERT_FALSE(t.empty());
+    // A leading or misplaced mark becomes a character no input has.
+    for (const std::string &c : characters(t))
+      EXPECT_EQ(known.count(c), 1u) << "'" << c << "' in '" << t << "'";
+  }
 }
 
 TEST(Augment, BadOptionsAndTextAreErrors) {
