@@ -56,6 +56,8 @@ function(add_kdc_unittest name)
   target_compile_options(${name} PRIVATE -fexceptions)
   target_link_libraries(${name} PRIVATE ${ARG_LINK_LIBS} GTest::gtest GTest::gtest_main)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${KDC_BINARY_DIR}/unittests)
+  # test/unit/TestSupport.h: scratch folders, the source and data folders.
+  target_include_directories(${name} PRIVATE ${KDC_SOURCE_DIR}/test/unit)
   # The configured folders are compiled in (KDC_SHARED_DATA in the
   # environment still wins), so a test binary run by hand finds the data too.
   target_compile_definitions(${name} PRIVATE

@@ -1,6 +1,8 @@
 #include "kdc/Data/Corpus.h"
 #include "kdc/Support/Error.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -755,15 +757,7 @@ TEST_F(CorpusTest, ArbitraryBytesNeverCrash) {
 // The reference corpora in shared/data (see each folder's SOURCE.md)
 //===----------------------------------------------------------------------===//
 
-std::string sharedData() {
-  if (const char *env = std::getenv("KDC_SHARED_DATA"); env && *env)
-    return env;
-#ifdef KDC_SHARED_DATA_DEFAULT
-  return KDC_SHARED_DATA_DEFAULT;
-#else
-  return "";
-#endif
-}
+using kdc::unittest::sharedDataDir;
 
 std::map<std::string, size_t> countByPartition(const Corpus &c) {
   std::map<std::string, size_t> counts;
@@ -773,8 +767,8 @@ std::map<std::string, size_t> countByPartition(const Corpus &c) {
 }
 
 TEST(CorpusRealData, Massive) {
-  std::string path = sharedData() + "/massive/en-US.jsonl";
-  if (sharedData().empty() || !fs::exists(path))
+  std::string path = sharedDataDir() + "/massive/en-US.jsonl";
+  if (sharedDataDir().empty() || !fs::exists(path))
     GTEST_SKIP() << "no " << path;
   Corpus c = readCorpus(path);
   EXPECT_EQ(c.size(), 16521u);
@@ -794,8 +788,8 @@ TEST(CorpusRealData, Massive) {
 }
 
 TEST(CorpusRealData, Clinc150) {
-  std::string path = sharedData() + "/clinc150/data_full.json";
-  if (sharedData().empty() || !fs::exists(path))
+  std::string path = sharedDataDir() + "/clinc150/data_full.json";
+  if (sharedDataDir().empty() || !fs::exists(path))
     GTEST_SKIP() << "no " << path;
   Corpus c = readCorpus(path);
   EXPECT_EQ(c.size(), 23700u);
@@ -815,8 +809,8 @@ TEST(CorpusRealData, Clinc150) {
 }
 
 TEST(CorpusRealData, Schuster2019) {
-  std::string root = sharedData() + "/schuster2019-multilingual-tod";
-  if (sharedData().empty() || !fs::exists(root))
+  std::string root = sharedDataDir() + "/schuster2019-multilingual-tod";
+  if (sharedDataDir().empty() || !fs::exists(root))
     GTEST_SKIP() << "no " << root;
   struct Expected {
     const char *file;

@@ -4,6 +4,8 @@
 #include "kdc/Support/Error.h"
 #include "kdc/Support/Progress.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -40,10 +42,7 @@ float bitsFloat(uint32_t b) {
   return f;
 }
 
-std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string readFile(const std::string &path) { return kdc::unittest::slurp(path); }
 void writeFile(const std::string &path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), bytes.size());

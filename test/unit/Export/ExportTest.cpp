@@ -14,6 +14,8 @@
 #include <onnx/onnx_pb.h>
 #include <torch/torch.h>
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -35,23 +37,11 @@ namespace {
 
 constexpr int64_t kMaxTokens = 12;
 
-std::string sourceDir() {
-  if (const char *dir = std::getenv("KDC_SOURCE_DIR"); dir && *dir)
-    return dir;
-  return KDC_SOURCE_DIR_DEFAULT;
-}
+using kdc::unittest::slurp;
+using kdc::unittest::sourceDir;
 
 fs::path freshDir(const std::string &name) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("kdc-export-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string slurp(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return kdc::unittest::freshDir("kdc-export-test", name);
 }
 
 std::string decodeBase64(const std::string &text) {

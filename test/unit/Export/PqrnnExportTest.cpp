@@ -13,6 +13,8 @@
 #include <onnx/onnx_pb.h>
 #include <torch/torch.h>
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -33,23 +35,11 @@ namespace {
 
 constexpr int64_t kMaxTokens = 10, kFeatures = 32, kState = 6, kClasses = 4;
 
-std::string sourceDir() {
-  if (const char *dir = std::getenv("KDC_SOURCE_DIR"); dir && *dir)
-    return dir;
-  return KDC_SOURCE_DIR_DEFAULT;
-}
+using kdc::unittest::slurp;
+using kdc::unittest::sourceDir;
 
 fs::path freshDir(const std::string &name) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("kdc-pqrnn-export-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string slurp(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return kdc::unittest::freshDir("kdc-pqrnn-export", name);
 }
 
 /// A pQRNN folder as lib/Train writes it, without training.

@@ -13,6 +13,8 @@
 #include "kdc/runtime/bpe.h"
 #include "kdc/runtime/status.h"
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sentencepiece_processor.h>
@@ -40,24 +42,9 @@ namespace {
 // The shared corpora
 //===----------------------------------------------------------------------===//
 
-/// $KDC_SHARED_DATA, else the folder CMake was configured with.
-std::string dataDir() {
-  const char *dir = std::getenv("KDC_SHARED_DATA");
-  if (dir && *dir)
-    return dir;
-#ifdef KDC_SHARED_DATA_DEFAULT
-  return KDC_SHARED_DATA_DEFAULT;
-#else
-  return "";
-#endif
-}
+std::string dataDir() { return kdc::unittest::sharedDataDir(); }
 
-std::string slurp(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using kdc::unittest::slurp;
 
 std::vector<std::string> splitLines(const std::string &text) {
   std::vector<std::string> lines;

@@ -13,6 +13,8 @@
 
 #include <torch/torch.h>
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,10 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path freshDir(const std::string &name) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("kdc-pqrnn-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
+  return kdc::unittest::freshDir("kdc-pqrnn-test", name, /*create=*/false);
 }
 
 /// One utterance, 3 steps, 2 units: unit 0 has f = o = 1/2 (F = O = 0),

@@ -14,6 +14,8 @@
 
 #include <torch/script.h>
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -28,11 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path freshDir(const std::string &name) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("kdc-ts-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return kdc::unittest::freshDir("kdc-ts-test", name);
 }
 
 template <typename F> std::string errorOf(F f) {

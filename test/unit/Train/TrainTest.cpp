@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "TestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -23,10 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path freshDir(const std::string &name) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("kdc-train-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir;
+  return kdc::unittest::freshDir("kdc-train-test", name, /*create=*/false);
 }
 
 TEST(Losses, MseIsMeanSquaredLogitError) {
