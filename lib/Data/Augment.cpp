@@ -174,9 +174,8 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
   if (options.copies == 0)
     throw Error("--copies is 0; expected at least 1");
 
-  const bool chars = options.splitCharacters;
   std::optional<GraphemeSplitter> characters;
-  if (chars)
+  if (options.splitCharacters)
     characters.emplace();
   std::vector<std::vector<Unit>> split;
   split.reserve(texts.size());
@@ -187,7 +186,7 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
         splitUnits(text, characters ? &*characters : nullptr, split.size()));
     for (const Unit &u : split.back())
       vocabulary.push_back(u.text);
-    seen.insert(hashText(join(split.back(), chars)));
+    seen.insert(hashText(join(split.back(), characters.has_value())));
   }
 
   AugmentStats stats;
@@ -223,7 +222,7 @@ std::vector<std::string> kdc::augmentTexts(const std::vector<std::string> &texts
         ++stats.empty;
         continue;
       }
-      std::string text = join(variant, chars);
+      std::string text = join(variant, characters.has_value());
       if (!seen.insert(hashText(text)).second) {
         ++stats.duplicates;
         continue;
