@@ -3,7 +3,7 @@
 // CLI11's PositiveNumber and Range print their bounds as doubles
 // ("Value 0 not in range 0.000000 to 1797693...") and call a word that is no
 // number "not in range". These say what was expected, in the option's own
-// type: `--epochs: expected a whole number greater than 0, got '1.5'`.
+// type: `--epochs: expected a whole number from 1 to 2147483647, got '1.5'`.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KDC_TOOLS_KDC_NUMBERCHECKS_H
