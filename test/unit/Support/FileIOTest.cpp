@@ -23,12 +23,9 @@ using kdc::unittest::slurp;
 class FileIOTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir = fs::path(::testing::TempDir()) /
-          ("kdc-fileio-" + std::string(::testing::UnitTest::GetInstance()
-                                           ->current_test_info()
-                                           ->name()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    dir = kdc::unittest::freshDir(
+        "kdc-fileio",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   void TearDown() override { fs::remove_all(dir); }
   fs::path dir;
