@@ -259,8 +259,9 @@ def cpu_info(kdc):
     except OSError as e:
         raise BenchError(f"cannot run '{kdc} targets --runnable': {e}")
     if r.returncode != 0:
-        raise BenchError(f"'{kdc} targets --runnable' failed (exit {r.returncode}): "
-                         f"{r.stderr.strip()}")
+        why = r.stderr.strip()
+        raise BenchError(f"'{kdc} targets --runnable' failed (exit {r.returncode})"
+                         + (f": {why}" if why else ""))
     runs = set(r.stdout.split())
     # kdc bench's order (AVX2 before AVX-512), not kdc targets' (widest first).
     info["runnable"] = [t for t in TARGETS if t in runs]
